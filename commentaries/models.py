@@ -1,0 +1,341 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from taggit.managers import TaggableManager
+from taggit.models import TagBase, TaggedItemBase
+
+from pacforum.sanitizer import sanitize_html
+
+# Top-level paths the site uses itself; a series cannot take them as its slug.
+RESERVED_SLUGS = {
+    "admin",
+    "authors",
+    "topics",
+    "search",
+    "subscribe",
+    "unsubscribe",
+    "feeds",
+    "feed",
+    "static",
+    "media",
+    "ckeditor5",
+    "pages",
+    "about",
+    "history",
+    "sitemap",
+    "robots",
+    "healthz",
+    "readyz",
+    "preview",
+}
+
+
+def validate_series_slug(value):
+    if value in RESERVED_SLUGS:
+        raise ValidationError("“%(value)s” is used by the site itself.", params={"value": value})
+
+
+class Series(models.Model):
+    class Numbering(models.TextChoices):
+        YEARLY = "yearly", "Restarts every year"
+        CONTINUOUS = "continuous", "Runs on across years"
+        NONE = "none", "Not numbered"
+
+    name = models.CharField(max_length=120, unique=True, help_text="For example “PacNet”.")
+    slug = models.SlugField(
+        max_length=60,
+        unique=True,
+        validators=[validate_series_slug],
+        help_text="The series’ address on the site: /<slug>/.",
+    )
+    short_label = models.CharField(
+        max_length=40,
+        help_text="Used in titles before the number: “PacNet” gives “PacNet #68 – Title”.",
+    )
+    description = models.TextField(blank=True, help_text="Shown at the top of the series page.")
+    disclaimer = models.TextField(
+        blank=True,
+        help_text="Rich text shown under every piece of the series, for example "
+        "“… represent the views of the respective authors.”",
+    )
+    numbering = models.CharField(
+        max_length=12,
+        choices=Numbering.choices,
+        default=Numbering.YEARLY,
+        help_text="How publishing assigns numbers to new pieces.",
+    )
+    subscribable = models.BooleanField(
+        default=True, help_text="Readers may ask to receive this series by email."
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Lower numbers come first in menus and on the home page."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = "series"
+        verbose_name_plural = "series"
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.disclaimer = sanitize_html(self.disclaimer)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("commentaries:series", kwargs={"series": self.slug})
+
+    @property
+    def is_numbered(self):
+        return self.numbering != self.Numbering.NONE
+
+
+class Topic(TagBase):
+    """A django-taggit tag with the extras a publisher needs."""
+
+    description = models.TextField(blank=True, help_text="Shown at the top of the topic page.")
+    featured = models.BooleanField(default=False, help_text="List this topic on the home page.")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "topic"
+        verbose_name_plural = "topics"
+
+    def get_absolute_url(self):
+        return reverse("commentaries:topic", kwargs={"slug": self.slug})
+
+
+class TaggedCommentary(TaggedItemBase):
+    content_object = models.ForeignKey(
+        "Commentary", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+    tag = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="tagged_commentaries")
+
+    class Meta:
+        verbose_name = "topic of a commentary"
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="unique_topic_per_piece")
+        ]
+
+
+class CommentaryQuerySet(models.QuerySet):
+    def published(self):
+        """The one definition of what readers may see."""
+        return self.filter(status=Commentary.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def scheduled(self):
+        return self.filter(status=Commentary.Status.PUBLISHED, published_at__gt=timezone.now())
+
+    def drafts(self):
+        return self.filter(status=Commentary.Status.DRAFT)
+
+    def with_bylines(self):
+        return self.select_related("series").prefetch_related("bylines__author")
+
+    def in_series(self, series):
+        return self.filter(series=series)
+
+
+class Commentary(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    series = models.ForeignKey(Series, on_delete=models.PROTECT, related_name="commentaries")
+    title = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=200, help_text="Part of the address; made from the title.")
+    summary = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Plain text, one or two sentences, for listings and search engines.",
+    )
+    body = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="A time in the future schedules the piece: readers see it from then on.",
+    )
+    year = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The year the number belongs to."
+    )
+    number = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Assigned when the piece is published; may be set by hand."
+    )
+    suffix = models.CharField(
+        max_length=8,
+        blank=True,
+        help_text="“R” for a response, “R2” for a second one; usually left empty.",
+    )
+    responds_to = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responses",
+        help_text="The piece this one answers.",
+    )
+    pdf = models.FileField(upload_to="pdf/%Y/", blank=True, verbose_name="PDF")
+    original_publication = models.CharField(
+        max_length=255, blank=True, help_text="“Originally published in …”, if it was."
+    )
+    original_url = models.URLField(blank=True, verbose_name="original URL")
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    topics = TaggableManager(through=TaggedCommentary, blank=True, verbose_name="topics")
+
+    objects = CommentaryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        get_latest_by = "published_at"
+        verbose_name_plural = "commentaries"
+        permissions = [("publish_commentary", "Can publish, schedule and unpublish commentaries")]
+        indexes = [models.Index(fields=["status", "published_at"], name="commentary_visible_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "year", "number", "suffix"], name="unique_number_per_series_year"
+            ),
+            models.UniqueConstraint(
+                fields=["series", "year", "slug"],
+                condition=Q(year__isnull=False),
+                name="unique_slug_per_series_year",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False),
+                name="published_needs_time",
+                violation_error_message="A published piece needs a publish time.",
+            ),
+            models.CheckConstraint(
+                condition=Q(number__isnull=True) | Q(year__isnull=False),
+                name="number_needs_year",
+                violation_error_message="A numbered piece needs the year of its number.",
+            ),
+            models.CheckConstraint(
+                condition=Q(suffix="") | Q(number__isnull=False),
+                name="suffix_needs_number",
+                violation_error_message="A suffix needs a number.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published"]), name="commentary_status_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_title
+
+    def save(self, *args, **kwargs):
+        self.body = sanitize_html(self.body)
+        self.suffix = self.suffix.strip().upper()
+        if not self.slug:
+            self.slug = slugify(self.title)[:200] or "commentary"
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse(
+            "commentaries:detail",
+            kwargs={"series": self.series.slug, "year": self.year, "slug": self.slug},
+        )
+
+    def clean(self):
+        self.suffix = self.suffix.strip().upper()
+        if self.number is not None and self.year is None:
+            when = self.published_at or timezone.now()
+            self.year = timezone.localtime(when).year
+        if self.suffix and self.number is None:
+            raise ValidationError({"suffix": "A suffix needs a number."})
+        if self.responds_to_id and self.responds_to_id == self.pk:
+            raise ValidationError({"responds_to": "A piece cannot respond to itself."})
+
+    def unique_error_message(self, model_class, unique_check):
+        if tuple(unique_check) == ("series", "year", "number", "suffix"):
+            return ValidationError(
+                "%(label)s (%(year)s) already exists.",
+                code="unique_number",
+                params={"label": self.label, "year": self.year},
+            )
+        return super().unique_error_message(model_class, unique_check)
+
+    @property
+    def label(self):
+        """“PacNet #68R”, or just the series label when the piece has no number."""
+        if self.number is None:
+            return self.series.short_label
+        return f"{self.series.short_label} #{self.number}{self.suffix}"
+
+    @property
+    def display_title(self):
+        if self.number is None:
+            return self.title
+        return f"{self.label} – {self.title}"
+
+    @property
+    def is_scheduled(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    @property
+    def is_live(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+
+class Byline(models.Model):
+    """An author of a commentary, in order, with their bio and email as they
+    stood when the piece was published."""
+
+    commentary = models.ForeignKey(Commentary, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey("authors.Author", on_delete=models.PROTECT, related_name="bylines")
+    position = models.PositiveSmallIntegerField(default=0)
+    bio = models.TextField(
+        blank=True,
+        help_text="The closing line after the name and email, e.g. “is a PhD candidate at …”. "
+        "Filled from the author’s profile; edit it freely.",
+    )
+    email = models.EmailField(
+        blank=True, help_text="Shown in the closing paragraph if the author allows it."
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["commentary", "author"], name="unique_author_per_piece")
+        ]
+
+    def __str__(self):
+        return f"{self.author} on {self.commentary}"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            self.fill_snapshot()
+        super().save(*args, **kwargs)
+
+    def fill_snapshot(self):
+        """Copy the author's current bio and email into empty snapshot fields."""
+        if not self.bio:
+            self.bio = self.author.short_bio
+        if not self.email:
+            self.email = self.author.email

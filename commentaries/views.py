@@ -1,0 +1,56 @@
+from django.shortcuts import get_object_or_404
+from django.views.generic import DetailView, ListView
+
+from .models import Commentary, Series, Topic
+
+
+class PublishedMixin:
+    """Readers see published pieces whose time has come; nothing else."""
+
+    def get_queryset(self):
+        return Commentary.objects.published().with_bylines()
+
+
+class HomeView(PublishedMixin, ListView):
+    template_name = "commentaries/home.html"
+    context_object_name = "commentaries"
+    paginate_by = 20
+
+
+class SeriesView(PublishedMixin, ListView):
+    template_name = "commentaries/series_detail.html"
+    context_object_name = "commentaries"
+    paginate_by = 20
+
+    def get_queryset(self):
+        self.series = get_object_or_404(Series, slug=self.kwargs["series"])
+        return super().get_queryset().in_series(self.series)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(series=self.series, **kwargs)
+
+
+class TopicView(PublishedMixin, ListView):
+    template_name = "commentaries/topic_detail.html"
+    context_object_name = "commentaries"
+    paginate_by = 20
+
+    def get_queryset(self):
+        self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(topics=self.topic)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(topic=self.topic, **kwargs)
+
+
+class CommentaryView(PublishedMixin, DetailView):
+    template_name = "commentaries/commentary_detail.html"
+    context_object_name = "commentary"
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(
+            self.get_queryset().prefetch_related("topics"),
+            series__slug=self.kwargs["series"],
+            year=self.kwargs["year"],
+            slug=self.kwargs["slug"],
+        )

@@ -1,0 +1,49 @@
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+
+class SubscriptionRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending confirmation"
+        CONFIRMED = "confirmed", "Confirmed"
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+
+    name = models.CharField(max_length=200)
+    email = models.EmailField(max_length=254)
+    organization = models.CharField(max_length=200, blank=True)
+    series = models.ManyToManyField(
+        "commentaries.Series", related_name="subscription_requests", blank=True
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    consent_text = models.TextField(help_text="The privacy note the visitor agreed to.")
+    consent_version = models.CharField(max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="requested at")
+    updated_at = models.DateTimeField(auto_now=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="unique_subscription_email_ci",
+                violation_error_message="A request for this email address already exists.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "confirmed", "unsubscribed"]),
+                name="subscription_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="confirmed") | Q(confirmed_at__isnull=False),
+                name="confirmed_subscription_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="unsubscribed") | Q(unsubscribed_at__isnull=False),
+                name="unsubscribed_subscription_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"

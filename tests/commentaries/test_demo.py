@@ -1,0 +1,22 @@
+import pytest
+
+from authors.models import Author
+from commentaries.demo import load_demo
+from commentaries.models import Commentary, Series
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_content_has_the_promised_shape_and_loads_only_once():
+    first = load_demo()
+    second = load_demo()
+    assert first == {"series": 3, "authors": 40, "commentaries": 150}
+    assert second == {"series": 0, "authors": 0, "commentaries": 0}
+    assert Series.objects.count() == 3
+    assert Author.objects.count() == 40
+    assert Commentary.objects.count() == 150
+    assert Commentary.objects.drafts().exists()
+    assert Commentary.objects.scheduled().exists()
+    assert Commentary.objects.published().filter(responds_to__isnull=False, suffix="R").exists()
+    counts = {c.bylines.count() for c in Commentary.objects.prefetch_related("bylines")}
+    assert counts <= {1, 2, 3, 4}

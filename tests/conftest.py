@@ -1,0 +1,83 @@
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls
+# made by tests and live_server around it are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER", "").lower() in {"1", "true", "yes"}
+
+
+def _missing_or_skip(reason):
+    if REQUIRE_BROWSER:
+        pytest.fail(f"REQUIRE_BROWSER is set but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        _missing_or_skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    }
+
+
+@pytest.fixture(scope="session")
+def html_validator():
+    """Validate an HTML string with the Nu HTML Checker; returns its error messages."""
+    java = shutil.which("java")
+    if not java or not VNU_JAR.exists():
+        _missing_or_skip("the Nu HTML Checker needs java and `npm ci` (node_modules/vnu-jar)")
+
+    def validate(html, tmp_path):
+        page = tmp_path / "page.html"
+        page.write_text(html, encoding="utf-8")
+        result = subprocess.run(  # noqa: S603
+            [java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", str(page)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        messages = json.loads(result.stderr or '{"messages": []}')["messages"]
+        return [
+            f"line {m.get('lastLine')}: {m['message']}"
+            for m in messages
+            if m.get("type") in {"error", "non-document-error"}
+        ]
+
+    return validate
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    if not AXE_JS.exists():
+        _missing_or_skip("axe-core is not installed (`npm ci` puts it in node_modules)")
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def run_axe(axe_source):
+    """Run axe-core in a Playwright page; return serious and critical violations."""
+
+    def run(page):
+        page.add_script_tag(content=axe_source)
+        result = page.evaluate("async () => await axe.run(document)")
+        return [
+            f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
+            for v in result["violations"]
+            if v["impact"] in {"serious", "critical"}
+        ]
+
+    return run

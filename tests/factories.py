@@ -1,0 +1,100 @@
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from authors.models import Affiliation, Author, Organization
+from commentaries.models import Byline, Commentary, Series, Topic
+from subscriptions.models import SubscriptionRequest
+
+
+class SeriesFactory(DjangoModelFactory):
+    class Meta:
+        model = Series
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Series {n}")
+    slug = factory.Sequence(lambda n: f"series-{n}")
+    short_label = factory.SelfAttribute("name")
+    disclaimer = "<p>Views are the authors’ own.</p>"
+
+
+class TopicFactory(DjangoModelFactory):
+    class Meta:
+        model = Topic
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+
+
+class OrganizationFactory(DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Institute {n}")
+
+
+class AuthorFactory(DjangoModelFactory):
+    class Meta:
+        model = Author
+
+    name = factory.Faker("name")
+    slug = factory.Sequence(lambda n: f"author-{n}")
+    email = factory.Sequence(lambda n: f"author{n}@example.org")
+    show_email = True
+    short_bio = "is a senior fellow at an institute."
+
+
+class AffiliationFactory(DjangoModelFactory):
+    class Meta:
+        model = Affiliation
+
+    author = factory.SubFactory(AuthorFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    role = "Fellow"
+
+
+class CommentaryFactory(DjangoModelFactory):
+    """A draft by default; use `published=True` or `scheduled=True` traits."""
+
+    class Meta:
+        model = Commentary
+
+    series = factory.SubFactory(SeriesFactory)
+    title = factory.Sequence(lambda n: f"Commentary number {n}")
+    slug = factory.Sequence(lambda n: f"commentary-{n}")
+    summary = "A short summary."
+    body = "<p>Body text.</p>"
+
+    class Params:
+        published = factory.Trait(
+            status=Commentary.Status.PUBLISHED,
+            published_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=1)),
+            year=factory.LazyAttribute(lambda o: o.published_at.year),
+            number=factory.Sequence(lambda n: n + 1),
+        )
+        scheduled = factory.Trait(
+            status=Commentary.Status.PUBLISHED,
+            published_at=factory.LazyFunction(lambda: timezone.now() + timedelta(days=1)),
+            year=factory.LazyAttribute(lambda o: o.published_at.year),
+        )
+
+
+class BylineFactory(DjangoModelFactory):
+    class Meta:
+        model = Byline
+
+    commentary = factory.SubFactory(CommentaryFactory)
+    author = factory.SubFactory(AuthorFactory)
+    position = factory.Sequence(lambda n: n)
+
+
+class SubscriptionRequestFactory(DjangoModelFactory):
+    class Meta:
+        model = SubscriptionRequest
+
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"reader{n}@example.com")
+    consent_text = "We keep your name and email only to send the series you chose."
+    consent_version = "2026-11"
