@@ -1,3 +1,4 @@
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView
 
@@ -54,3 +55,25 @@ class CommentaryView(PublishedMixin, DetailView):
             year=self.kwargs["year"],
             slug=self.kwargs["slug"],
         )
+
+
+class CommentaryPreviewView(CommentaryView):
+    """A draft or scheduled piece exactly as readers will see it; staff only.
+
+    Anyone else gets a 404, so the preview address reveals nothing."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not (request.user.is_active and request.user.is_staff):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(
+            Commentary.objects.with_bylines().prefetch_related("topics"), pk=self.kwargs["pk"]
+        )
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -22,3 +22,17 @@ def test_home_page_runs_a_fixed_number_of_queries(client, django_assert_max_num_
         BylineFactory.create_batch(3, commentary=piece)
     with django_assert_max_num_queries(4):
         client.get(reverse("commentaries:home"))
+
+
+def test_preview_of_a_draft_is_404_for_anonymous_readers(client):
+    draft = CommentaryFactory(title="Secret draft")
+    response = client.get(reverse("commentaries:preview", args=[draft.pk]))
+    assert response.status_code == 404
+
+
+def test_staff_can_preview_a_draft_as_readers_will_see_it(admin_client):
+    draft = CommentaryFactory(title="Work in progress", body="<p>Almost there.</p>")
+    response = admin_client.get(reverse("commentaries:preview", args=[draft.pk]))
+    assert response.status_code == 200
+    assert "Almost there." in response.content.decode()
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
