@@ -1,0 +1,102 @@
+"""Forms behind the editors' admin."""
+
+import copy
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django_ckeditor_5.widgets import CKEditor5Widget
+
+from pacforum.sanitizer import sanitize_html
+
+from .models import Commentary, Series
+from .services import assign_number
+
+PUBLISH = "_publish"
+UNPUBLISH = "_unpublish"
+
+
+class RichTextAdminForm(forms.ModelForm):
+    """Any admin form whose `rich_text_fields` use the CKEditor 5 toolbar."""
+
+    rich_text_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.rich_text_fields:
+            if name in self.fields:
+                self.fields[name].widget = CKEditor5Widget(config_name="default")
+                # CKEditor owns the textarea; the browser must not block an
+                # empty required one it cannot show.
+                self.fields[name].widget.use_required_attribute = lambda initial: False
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.rich_text_fields:
+            if cleaned.get(name):
+                cleaned[name] = sanitize_html(cleaned[name])
+        return cleaned
+
+
+class SeriesAdminForm(RichTextAdminForm):
+    rich_text_fields = ("disclaimer",)
+
+    class Meta:
+        model = Series
+        fields = [
+            "name",
+            "slug",
+            "short_label",
+            "description",
+            "disclaimer",
+            "numbering",
+            "subscribable",
+            "position",
+        ]
+
+
+class CommentaryAdminForm(RichTextAdminForm):
+    rich_text_fields = ("body",)
+    # Set by the admin from the button pressed: publish, unpublish or None.
+    intent = None
+
+    class Meta:
+        model = Commentary
+        fields = [
+            "series",
+            "title",
+            "slug",
+            "summary",
+            "body",
+            "published_at",
+            "year",
+            "number",
+            "suffix",
+            "responds_to",
+            "topics",
+            "pdf",
+            "original_publication",
+            "original_url",
+        ]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"}),
+        }
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.intent == PUBLISH and not self.errors:
+            self._check_number_is_free()
+
+    def _check_number_is_free(self):
+        """Number the piece as publishing would, and report a clash on the form
+        ("PacNet #68 (2019) already exists.") instead of failing on save."""
+        trial = copy.copy(self.instance)
+        trial.published_at = trial.published_at or timezone.now()
+        trial.status = Commentary.Status.PUBLISHED
+        assign_number(commentary=trial)
+        try:
+            trial.validate_unique()
+        except ValidationError as error:
+            field = "number" if "number" in self.fields else None
+            for message in error.messages:
+                self.add_error(field, message)
