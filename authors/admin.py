@@ -102,6 +102,11 @@ class AuthorAdmin(VersionAdmin):
             ),
         )
 
+    def changelist_view(self, request, extra_context=None):
+        # Not inside reversion's request-wide revision: the merge action saves
+        # its own "before" revision, which must close before records go.
+        return admin.ModelAdmin.changelist_view(self, request, extra_context)
+
     def get_urls(self):
         return [
             path(
@@ -128,12 +133,17 @@ class AuthorAdmin(VersionAdmin):
         if form.is_valid():
             keep = form.cleaned_data["keep"]
             duplicates = list(queryset.exclude(pk=keep.pk))
+            names = ", ".join(str(author) for author in duplicates)
+            # Snapshot every record first: reversion only keeps versions of
+            # objects that still exist when a revision closes.
             with create_revision():
                 set_user(request.user)
-                names = ", ".join(str(author) for author in duplicates)
-                set_comment(f"Merged {names} into {keep}.")
+                set_comment(f"Before merging {names} into {keep}.")
                 for author in [keep, *duplicates]:
                     add_to_revision(author)
+            with create_revision():
+                set_user(request.user)
+                set_comment(f"Merged {names} into {keep}.")
                 author_merge(keep=keep, duplicates=duplicates)
             self.message_user(request, f"Merged {names} into {keep}.", messages.SUCCESS)
             return None

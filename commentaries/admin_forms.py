@@ -4,6 +4,7 @@ import copy
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django_ckeditor_5.widgets import CKEditor5Widget
 
@@ -14,6 +15,13 @@ from .services import assign_number
 
 PUBLISH = "_publish"
 UNPUBLISH = "_unpublish"
+
+
+def https_by_default(db_field, **kwargs):
+    """Form fields for a model's fields, with scheme-less URLs taken as https."""
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
 
 
 class RichTextAdminForm(forms.ModelForm):
@@ -62,6 +70,7 @@ class CommentaryAdminForm(RichTextAdminForm):
 
     class Meta:
         model = Commentary
+        formfield_callback = https_by_default
         fields = [
             "series",
             "title",
