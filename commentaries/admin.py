@@ -12,6 +12,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django_ckeditor_5.widgets import CKEditor5Widget
 from reversion import create_revision, set_comment, set_user
@@ -265,12 +266,21 @@ class CommentaryAdmin(VersionAdmin):
                 commentary_publish(
                     commentary=commentary, user=request.user, at=commentary.published_at
                 )
-                set_comment(
-                    f"Published as {commentary.label} at {commentary.published_at:%Y-%m-%d %H:%M}."
-                )
+                when = timezone.localtime(commentary.published_at)
+                set_comment(f"Published as {commentary.label} at {when:%Y-%m-%d %H:%M}.")
+                if commentary.is_scheduled:
+                    messages.success(
+                        request,
+                        f"“{commentary}” is scheduled: readers see it from {when:%Y-%m-%d %H:%M}.",
+                    )
+                else:
+                    messages.success(request, f"“{commentary}” is published.")
             elif intent == UNPUBLISH:
                 commentary_unpublish(commentary=commentary, user=request.user)
                 set_comment("Unpublished.")
+                messages.success(
+                    request, f"“{commentary}” is unpublished: readers no longer see it."
+                )
         except ValidationError as error:
             # Another editor took the number between validation and saving.
             messages.error(
