@@ -426,3 +426,34 @@ def test_compare_view_without_two_versions_explains_itself(client, editor, pacne
     response = client.get(url, {"from": "x"})
     assert response.status_code == 200
     assert "Choose two versions to compare." in response.content.decode()
+
+
+# The demo archive, as `make run` serves it
+
+
+def test_every_editors_page_works_on_the_demo_archive(
+    client, editor, django_assert_max_num_queries
+):
+    from commentaries.demo import load_demo
+
+    load_demo()
+    published = Commentary.objects.published().first()
+    draft = Commentary.objects.drafts().first()
+    assert client.post(change_url(draft), {}).status_code == 200  # an error, not a crash
+    pages = [
+        reverse("admin:index"),
+        CHANGELIST,
+        CHANGELIST + "?state=scheduled&q=a",
+        change_url(published),
+        change_url(draft),
+        reverse("admin:commentaries_commentary_history", args=[published.pk]),
+        reverse("admin:commentaries_commentary_delete", args=[published.pk]),
+        reverse("admin:authors_author_changelist"),
+        reverse("admin:authors_author_change", args=[published.bylines.first().author_id]),
+        reverse("admin:commentaries_series_changelist"),
+        reverse("admin:flatpages_flatpage_add"),
+    ]
+    for url in pages:
+        assert client.get(url).status_code == 200, url
+    with django_assert_max_num_queries(20):
+        assert client.get(CHANGELIST).status_code == 200
