@@ -287,6 +287,16 @@ class CommentaryAdmin(VersionAdmin):
                 request, "Saved as a draft, but not published: " + " ".join(error.messages)
             )
 
+    def view_on_site(self, obj):
+        # Drafts and scheduled pieces have no public address yet: Preview instead.
+        return obj.get_absolute_url() if obj.is_live else None
+
+    def get_actions(self, request):
+        # One piece at a time, with its own warning: unpublishing is the usual way.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
     def delete_model(self, request, obj):
         logger.info("%s deleted %r (status %s)", request.user, str(obj), obj.status)
         super().delete_model(request, obj)

@@ -457,3 +457,35 @@ def test_every_editors_page_works_on_the_demo_archive(
         assert client.get(url).status_code == 200, url
     with django_assert_max_num_queries(20):
         assert client.get(CHANGELIST).status_code == 200
+
+
+def test_view_on_site_appears_only_for_live_pieces(client, editor, pacnet):
+    live = CommentaryFactory(series=pacnet, published=True)
+    draft = CommentaryFactory(series=pacnet)
+    assert live.get_absolute_url() in client.get(change_url(live)).content.decode()
+    assert "View on site" not in client.get(change_url(draft)).content.decode()
+
+
+def test_commentaries_cannot_be_deleted_in_bulk(client, editor, pacnet):
+    piece = CommentaryFactory(series=pacnet, published=True)
+    client.post(
+        CHANGELIST, {"action": "delete_selected", "_selected_action": [piece.pk], "post": "yes"}
+    )
+    assert Commentary.objects.filter(pk=piece.pk).exists()
+
+
+def test_topics_are_found_by_autocomplete_and_saved(client, editor, pacnet):
+    security = TopicFactory(name="Maritime security")
+    TopicFactory(name="Trade")
+    found = client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "commentaries",
+            "model_name": "commentary",
+            "field_name": "topics",
+            "term": "mari",
+        },
+    ).json()
+    assert [r["text"] for r in found["results"]] == ["Maritime security"]
+    client.post(ADD, form_data(pacnet, topics=[security.pk]))
+    assert list(Commentary.objects.get().topics.all()) == [security]
