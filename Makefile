@@ -32,6 +32,7 @@ migrate: install
 demo: migrate
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py setup_roles
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py load_demo
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py createinitialrevisions --comment "Demo content loaded."
 
 run: demo
 	@echo ""

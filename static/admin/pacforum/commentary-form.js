@@ -36,7 +36,9 @@
   function fillSnapshot(select) {
     const config = document.getElementById("byline-config");
     const row = rowOf(select);
-    if (!config || !row || !select.value) {
+    const savedId = row && row.querySelector("input[type='hidden'][name$='-id']");
+    // Saved bylines keep what was printed; only new rows are filled in.
+    if (!config || !row || !select.value || (savedId && savedId.value)) {
       return;
     }
     numberRow(row);
