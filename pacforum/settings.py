@@ -255,6 +255,9 @@ CKEDITOR_5_CONFIGS = {
         },
         "list": {"properties": {"styles": False, "startIndex": True, "reversed": True}},
         "link": {"defaultProtocol": "https://"},
+        # Bundled plugins whose output the sanitiser would strip (inline sizes,
+        # embeds, checkboxes): better not offered than silently lost.
+        "removePlugins": ["ImageResize", "MediaEmbed", "TodoList"],
     },
 }
 

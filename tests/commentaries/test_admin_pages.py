@@ -58,3 +58,23 @@ def test_series_disclaimer_uses_ckeditor_and_is_sanitised(client, editor):
     )
     assert response.status_code == 302
     assert Series.objects.get().disclaimer == "<p>Views are the authors’ own.</p>"
+
+
+def test_the_toolbar_offers_what_a_commentary_needs(settings):
+    toolbar = settings.CKEDITOR_5_CONFIGS["default"]["toolbar"]["items"]
+    needed = {
+        "heading",
+        "bold",
+        "italic",
+        "superscript",
+        "link",
+        "bulletedList",
+        "numberedList",
+        "blockQuote",
+        "insertTable",
+        "insertImage",
+        "undo",
+        "redo",
+    }
+    assert needed <= set(toolbar)
+    assert "svg" not in settings.CKEDITOR_5_UPLOAD_FILE_TYPES
