@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from commentaries.models import Commentary
@@ -93,3 +94,33 @@ def test_editor_writes_signs_and_publishes_a_commentary(live_server, page, outpu
         ["Ana Lee is a fellow at the Forum.", "Bo Kim is a professor in Seoul."]
     )
     page.screenshot(path=f"{output_path}/published-page.png", full_page=True)
+
+
+def test_editor_uploads_an_image_and_a_bad_file_gets_a_clear_message(
+    live_server, page, tmp_path, settings
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    SeriesFactory(name="PacNet", slug="pacnet", short_label="PacNet")
+    UserFactory(username="editor", password="a-long-test-password", groups=["Editors"])
+    picture = tmp_path / "harbour.png"
+    Image.new("RGB", (40, 20), "teal").save(picture)
+    fake = tmp_path / "notes.png"
+    fake.write_text("not an image")
+
+    page.goto(live_server.url + "/admin/login/?next=/admin/commentaries/commentary/add/")
+    page.get_by_label("Username").fill("editor")
+    page.get_by_label("Password").fill("a-long-test-password")
+    page.get_by_role("button", name="Log in").click()
+    editor = page.locator(".ck-editor__editable")
+    editor.click()
+    file_input = page.locator(".ck-file-dialog-button input[type=file]").first
+
+    file_input.set_input_files(str(picture))
+    expect(editor.locator("img")).to_have_attribute("src", re.compile(r"^/media/editor/.+\.png$"))
+    assert list((tmp_path / "media").glob("editor/*/*/harbour*.png"))
+
+    with page.expect_event("dialog") as refusal:
+        file_input.set_input_files(str(fake))
+    assert refusal.value.message == "“notes.png” is not a readable image file."
+    refusal.value.dismiss()
+    expect(editor.locator("img[src*='notes']")).to_have_count(0)
