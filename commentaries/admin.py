@@ -255,6 +255,13 @@ class CommentaryAdmin(VersionAdmin):
 
     def save_model(self, request, obj, form, change):
         obj.last_edited_by = request.user
+        if self._intent(request) == UNPUBLISH:
+            # Status and form changes are saved together: a published piece
+            # may lose its publish time only as it becomes a draft again.
+            commentary_unpublish(commentary=obj, user=request.user)
+            set_comment("Unpublished.")
+            messages.success(request, f"“{obj}” is unpublished: readers no longer see it.")
+            return
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
@@ -275,12 +282,6 @@ class CommentaryAdmin(VersionAdmin):
                     )
                 else:
                     messages.success(request, f"“{commentary}” is published.")
-            elif intent == UNPUBLISH:
-                commentary_unpublish(commentary=commentary, user=request.user)
-                set_comment("Unpublished.")
-                messages.success(
-                    request, f"“{commentary}” is unpublished: readers no longer see it."
-                )
         except ValidationError as error:
             # Another editor took the number between validation and saving.
             messages.error(

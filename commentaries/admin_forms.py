@@ -91,6 +91,20 @@ class CommentaryAdminForm(RichTextAdminForm):
             "summary": forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"}),
         }
 
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            self.instance.status == Commentary.Status.PUBLISHED
+            and self.intent != UNPUBLISH
+            and "published_at" in self.fields
+            and not cleaned.get("published_at")
+        ):
+            self.add_error(
+                "published_at",
+                "A published piece needs a publish time. To take it down, use Unpublish.",
+            )
+        return cleaned
+
     def _post_clean(self):
         super()._post_clean()
         if self.intent == PUBLISH and not self.errors:

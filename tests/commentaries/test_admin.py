@@ -489,3 +489,29 @@ def test_topics_are_found_by_autocomplete_and_saved(client, editor, pacnet):
     assert [r["text"] for r in found["results"]] == ["Maritime security"]
     client.post(ADD, form_data(pacnet, topics=[security.pk]))
     assert list(Commentary.objects.get().topics.all()) == [security]
+
+
+def test_contributor_cannot_publish_by_restoring_a_published_version(client, pacnet):
+    editor = UserFactory(username="editor", groups=["Editors"])
+    client.force_login(editor)
+    client.post(ADD, form_data(pacnet, _publish="1"))
+    piece = Commentary.objects.get()
+    client.post(change_url(piece), form_data(pacnet, _unpublish="1", year=piece.year, number=1))
+    published_version = Version.objects.get_for_object(piece).last()
+    assert published_version.field_dict["status"] == "published"
+
+    client.force_login(UserFactory(username="contributor", groups=["Contributors"]))
+    url = reverse("admin:commentaries_commentary_revision", args=[piece.pk, published_version.pk])
+    assert client.post(url, form_data(pacnet)).status_code == 403
+    piece.refresh_from_db()
+    assert piece.status == Commentary.Status.DRAFT
+
+
+def test_clearing_the_publish_time_of_a_published_piece_is_a_form_error(client, editor, pacnet):
+    piece = CommentaryFactory(series=pacnet, published=True, number=3)
+    data = form_data(pacnet, slug=piece.slug, year=piece.year, number="3")
+    response = client.post(change_url(piece), data)
+    assert response.status_code == 200
+    assert "A published piece needs a publish time." in response.content.decode()
+    piece.refresh_from_db()
+    assert piece.published_at is not None
