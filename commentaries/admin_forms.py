@@ -107,8 +107,24 @@ class CommentaryAdminForm(RichTextAdminForm):
 
     def _post_clean(self):
         super()._post_clean()
+        if not self.errors:
+            self._check_whole_instance()
         if self.intent == PUBLISH and not self.errors:
             self._check_number_is_free()
+
+    def _check_whole_instance(self):
+        """Django skips constraints that touch a field missing from the form
+        (read-only for contributors); check them all, so the database never
+        has to refuse a save."""
+        trial = copy.copy(self.instance)
+        if self.intent == UNPUBLISH:
+            trial.status = Commentary.Status.DRAFT
+        try:
+            trial.validate_unique()
+            trial.validate_constraints()
+        except ValidationError as error:
+            for message in error.messages:
+                self.add_error(None, message)
 
     def _check_number_is_free(self):
         """Number the piece as publishing would, and report a clash on the form

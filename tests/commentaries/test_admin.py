@@ -515,3 +515,21 @@ def test_clearing_the_publish_time_of_a_published_piece_is_a_form_error(client, 
     assert "A published piece needs a publish time." in response.content.decode()
     piece.refresh_from_db()
     assert piece.published_at is not None
+
+
+def test_contributor_gets_a_form_error_for_a_slug_taken_in_the_same_year(
+    client, contributor, pacnet
+):
+    CommentaryFactory(series=pacnet, published=True, year=2024, slug="taken")
+    unpublished = CommentaryFactory(series=pacnet, year=2024, number=99, slug="free")
+    response = client.post(change_url(unpublished), form_data(pacnet, slug="taken"))
+    assert response.status_code == 200
+    unpublished.refresh_from_db()
+    assert unpublished.slug == "free"
+
+
+def test_the_same_author_twice_on_one_piece_is_a_form_error(client, editor, pacnet):
+    author = AuthorFactory()
+    response = client.post(ADD, form_data(pacnet, authors=[author, author]))
+    assert response.status_code == 200
+    assert Commentary.objects.count() == 0
