@@ -62,13 +62,16 @@ def test_editor_writes_signs_and_publishes_a_commentary(live_server, page, outpu
     page.keyboard.type("Diplomacy")
     expect(editor.locator("h2")).to_have_text("The heat is on")
 
+    # Added in the wrong order, then put right with "Move up".
     page.get_by_role("button", name=ADD_AUTHOR).click()
-    choose_author(page, 0, "Ana Lee")
+    choose_author(page, 0, "Bo Kim")
     page.get_by_role("button", name=ADD_AUTHOR).click()
-    choose_author(page, 1, "Bo Kim")
-    expect(page.locator("#id_bylines-0-bio")).to_have_value("is a fellow at the Forum.")
-    expect(page.locator("#id_bylines-1-bio")).to_have_value("is a professor in Seoul.")
-    expect(page.locator("#id_bylines-1-position")).to_have_value("2")
+    choose_author(page, 1, "Ana Lee")
+    expect(page.locator("#id_bylines-0-bio")).to_have_value("is a professor in Seoul.")
+    expect(page.locator("#id_bylines-1-bio")).to_have_value("is a fellow at the Forum.")
+    page.locator("#bylines-1").get_by_role("button", name="Move up").click()
+    expect(page.locator("#id_bylines-1-position")).to_have_value("1")
+    expect(page.locator("#id_bylines-0-position")).to_have_value("2")
 
     page.screenshot(path=f"{output_path}/admin-change-form.png", full_page=True)
     DOCS_SCREENSHOT.mkdir(parents=True, exist_ok=True)

@@ -56,8 +56,50 @@
       });
   }
 
+  function bylineRows() {
+    return Array.from(document.querySelectorAll("#bylines-group tr.form-row:not(.empty-form)"));
+  }
+
+  function renumber() {
+    bylineRows().forEach(function (row, index) {
+      const position = row.querySelector("input.byline-position");
+      if (position) { position.value = String(index + 1); }
+    });
+  }
+
+  function addMoveButtons(row) {
+    const cell = row.querySelector("td.field-position");
+    if (!cell || cell.querySelector(".byline-move")) {
+      return;
+    }
+    [["up", "Move up"], ["down", "Move down"]].forEach(function (pair) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "byline-move byline-move-" + pair[0];
+      button.textContent = pair[0] === "up" ? "↑" : "↓";
+      button.setAttribute("aria-label", pair[1]);
+      button.title = pair[1];
+      button.addEventListener("click", function () {
+        const rows = bylineRows();
+        const index = rows.indexOf(row);
+        const other = rows[pair[0] === "up" ? index - 1 : index + 1];
+        if (!other) { return; }
+        if (pair[0] === "up") { other.before(row); } else { other.after(row); }
+        renumber();
+        button.focus();
+      });
+      cell.appendChild(button);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     summaryCounter();
+    bylineRows().forEach(addMoveButtons);
+    document.addEventListener("formset:added", function (event) {
+      if (event.target && event.target.matches && event.target.matches("#bylines-group tr.form-row")) {
+        addMoveButtons(event.target);
+      }
+    });
     if (window.django && window.django.jQuery) {
       // Select2 (the admin's autocomplete) announces changes through jQuery.
       window.django.jQuery(document).on("change", "#bylines-group select[name$='-author']", function () {
