@@ -52,7 +52,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "commentaries.admin_site.EditorsAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "taggit",
     "django_ckeditor_5",
+    "reversion",
     "commentaries",
     "authors",
     "subscriptions",
@@ -195,26 +196,71 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Rich text: django-ckeditor-5. The editors' toolbar lives in commentaries/editor.py.
+# Rich text: django-ckeditor-5. One toolbar for every rich-text field; the
+# sanitiser's allowlist (pacforum/sanitizer.py) keeps exactly what it makes.
+# Uploads go through the admin's own view (staff only, images checked by Pillow).
 CKEDITOR_5_FILE_STORAGE = "django.core.files.storage.FileSystemStorage"
+CKEDITOR_5_FILE_UPLOAD_PERMISSION = "staff"
+CKEDITOR_5_UPLOAD_FILE_TYPES = ["jpeg", "jpg", "png", "gif", "webp"]
+CKEDITOR_5_MAX_FILE_SIZE = env_int("CKEDITOR_5_MAX_FILE_SIZE", 5)  # megabytes
+CK_EDITOR_5_UPLOAD_FILE_VIEW_NAME = "admin:editor_image_upload"
 CKEDITOR_5_CONFIGS = {
     "default": {
-        "toolbar": [
-            "heading",
-            "|",
-            "bold",
-            "italic",
-            "superscript",
-            "link",
-            "|",
-            "bulletedList",
-            "numberedList",
-            "blockQuote",
-            "insertTable",
-            "|",
-            "undo",
-            "redo",
-        ],
+        "toolbar": {
+            "items": [
+                "heading",
+                "|",
+                "bold",
+                "italic",
+                "superscript",
+                "link",
+                "|",
+                "bulletedList",
+                "numberedList",
+                "blockQuote",
+                "insertTable",
+                "insertImage",
+                "|",
+                "removeFormat",
+                "undo",
+                "redo",
+            ],
+            "shouldNotGroupWhenFull": True,
+        },
+        "heading": {
+            "options": [
+                {"model": "paragraph", "title": "Paragraph", "class": "ck-heading_paragraph"},
+                {
+                    "model": "heading2",
+                    "view": "h2",
+                    "title": "Heading",
+                    "class": "ck-heading_heading2",
+                },
+                {
+                    "model": "heading3",
+                    "view": "h3",
+                    "title": "Subheading",
+                    "class": "ck-heading_heading3",
+                },
+            ]
+        },
+        "image": {
+            "toolbar": [
+                "imageTextAlternative",
+                "toggleImageCaption",
+                "|",
+                "imageStyle:block",
+                "imageStyle:side",
+            ],
+        },
+        "table": {
+            "contentToolbar": ["tableColumn", "tableRow", "mergeTableCells", "toggleTableCaption"]
+        },
+        "list": {"properties": {"styles": False, "startIndex": True, "reversed": True}},
+        "link": {"defaultProtocol": "https://"},
+        # Bundled plugins whose output the sanitiser would strip (inline sizes,
+        # embeds, checkboxes): better not offered than silently lost.
+        "removePlugins": ["ImageResize", "MediaEmbed", "TodoList"],
     },
 }
 
