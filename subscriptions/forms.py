@@ -1,9 +1,12 @@
+import re
 import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from commentaries.models import Series
+
+PK_RE = re.compile(r"[0-9]{1,18}")
 
 
 def reject_control_characters(value):
@@ -41,6 +44,18 @@ class SeriesChoiceField(forms.ModelMultipleChoiceField):
 
     def label_from_instance(self, obj):
         return obj.name
+
+    def _check_values(self, value):
+        # Refuse what is not a plausible id before the database sees it: a
+        # 30-digit number overflows SQLite and PostgreSQL integers.
+        for pk in value:
+            if not (isinstance(pk, str) and PK_RE.fullmatch(pk)):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
 
 
 class SubscribeForm(forms.Form):

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.core.validators import slug_re
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -37,6 +38,8 @@ class SubscribeView(FormView):
 
     def get_initial(self):
         slug = self.request.GET.get("series", "")
+        if not slug_re.fullmatch(slug):
+            return {}
         return {"series": list(Series.objects.filter(subscribable=True, slug=slug))}
 
     def get_form_kwargs(self):

@@ -319,3 +319,28 @@ def test_subscribe_form_requires_csrf(pacnet):
     )
     assert response.status_code == 403
     assert SubscriptionRequest.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["a@b.com\nBcc: x@y.z", "a@b.com\r\nCc: x@y.z", "a@b.com%0ABcc:x@y.z", "a@b.com>\nTo: x@y.z"],
+)
+def test_header_injection_attempts_are_refused_and_send_nothing(subscribe, pacnet, email):
+    response = subscribe(series=[pacnet.pk], email=email)
+    assert response.status_code == 200
+    assert "Enter a valid email address." in response.content.decode()
+    assert SubscriptionRequest.objects.count() == 0
+    assert mail.outbox == []
+
+
+def test_line_breaks_in_a_name_are_refused_with_a_message(subscribe, pacnet):
+    response = subscribe(series=[pacnet.pk], name="Ana\nBcc: x@y.z")
+    assert "Please remove line breaks" in response.content.decode()
+    assert SubscriptionRequest.objects.count() == 0
+
+
+def test_overlong_fields_are_refused_with_a_message(subscribe, pacnet):
+    response = subscribe(series=[pacnet.pk], name="x" * 201, organization="y" * 5000)
+    assert response.status_code == 200
+    assert "Ensure this value has at most 200 characters" in response.content.decode()
+    assert SubscriptionRequest.objects.count() == 0
