@@ -98,3 +98,8 @@ class SubscriptionRequestFactory(DjangoModelFactory):
     email = factory.Sequence(lambda n: f"reader{n}@example.com")
     consent_text = "We keep your name and email only to send the series you chose."
     consent_version = "2026-11"
+
+    @factory.post_generation
+    def series(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.series.set(extracted)
