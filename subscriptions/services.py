@@ -9,7 +9,7 @@ from django.utils import timezone
 from commentaries.models import Series
 
 from .models import SubscriptionRequest
-from .tokens import Confirmation
+from .tokens import Confirmation, belongs_to
 
 logger = logging.getLogger(__name__)
 
@@ -106,11 +106,9 @@ def subscription_request_submit(
 def subscription_confirm(*, confirmation: Confirmation) -> tuple[SubscriptionRequest, str]:
     """Apply a confirmation link; clicking it twice changes nothing."""
     subscription = (
-        SubscriptionRequest.objects.select_for_update()
-        .filter(pk=confirmation.request_id, email__iexact=confirmation.email)
-        .first()
+        SubscriptionRequest.objects.select_for_update().filter(pk=confirmation.request_id).first()
     )
-    if subscription is None:
+    if subscription is None or not belongs_to(confirmation, subscription):
         raise SubscriptionRequest.DoesNotExist
     wanted = set(confirmation.series_ids)
     current = set(subscription.series.values_list("pk", flat=True))

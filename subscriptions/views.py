@@ -109,13 +109,11 @@ class SubscriberLinkMixin:
         except tokens.InvalidToken:
             return invalid_link(request)
         self.subscription = (
-            SubscriptionRequest.objects.filter(
-                pk=membership.request_id, email__iexact=membership.email
-            )
+            SubscriptionRequest.objects.filter(pk=membership.request_id)
             .prefetch_related("series")
             .first()
         )
-        if self.subscription is None:
+        if self.subscription is None or not tokens.belongs_to(membership, self.subscription):
             return invalid_link(request)
         return super().dispatch(request, *args, **kwargs)
 

@@ -344,3 +344,15 @@ def test_overlong_fields_are_refused_with_a_message(subscribe, pacnet):
     assert response.status_code == 200
     assert "Ensure this value has at most 200 characters" in response.content.decode()
     assert SubscriptionRequest.objects.count() == 0
+
+
+def test_personal_links_do_not_reveal_the_address(subscribe, pacnet):
+    import base64
+
+    subscribe(series=[pacnet.pk])
+    for kind in ["confirm", "manage", "unsubscribe"]:
+        token = link_from(mail.outbox[0], kind).rstrip("/").rsplit("/", 1)[-1]
+        payload = token.lstrip(".").split(":")[0]
+        decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        assert b"ana@example.com" not in decoded
+        assert b"example" not in decoded
