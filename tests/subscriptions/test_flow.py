@@ -348,11 +348,15 @@ def test_overlong_fields_are_refused_with_a_message(subscribe, pacnet):
 
 def test_personal_links_do_not_reveal_the_address(subscribe, pacnet):
     import base64
+    import zlib
 
     subscribe(series=[pacnet.pk])
     for kind in ["confirm", "manage", "unsubscribe"]:
         token = link_from(mail.outbox[0], kind).rstrip("/").rsplit("/", 1)[-1]
         payload = token.lstrip(".").split(":")[0]
         decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        if token.startswith("."):
+            decoded = zlib.decompress(decoded)
+        assert decoded.startswith(b"{")
         assert b"ana@example.com" not in decoded
         assert b"example" not in decoded
