@@ -59,3 +59,24 @@ def test_field_errors_appear_next_to_the_fields_and_keep_what_was_typed(live_ser
     assert page.get_by_label("Name:", exact=True).input_value() == "Ana"
     assert page.get_by_label("Email:", exact=True).input_value() == "ana@"
     assert SubscriptionRequest.objects.count() == 0
+
+
+def test_the_personal_pages_and_the_email_are_valid_html_without_scripts(
+    client, django_capture_on_commit_callbacks, html_validator, tmp_path
+):
+    cache.clear()
+    pacnet = SeriesFactory(name="PacNet", slug="pacnet")
+    form = {"name": "Ana", "email": "ana@example.com", "series": [pacnet.pk], "consent": "on"}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/subscribe/", form)
+    body = mail.outbox[0].body
+    documents = {
+        "confirmed": client.get(re.search(r"/subscribe/confirm/\S+/", body)[0]),
+        "manage": client.get(re.search(r"/subscribe/manage/\S+/", body)[0]),
+        "unsubscribe": client.get(re.search(r"/unsubscribe/\S+/", body)[0]),
+    }
+    documents = {name: response.content.decode() for name, response in documents.items()}
+    documents["email"] = mail.outbox[0].alternatives[0][0]
+    assert all("<script" not in html for html in documents.values())
+    errors = {name: html_validator(html, tmp_path) for name, html in documents.items()}
+    assert errors == {name: [] for name in documents}
