@@ -11,6 +11,10 @@ from subscriptions.tasks import retry_delay
 
 pytestmark = pytest.mark.django_db
 
+# db_worker closes connections that are inside a transaction, as a real worker
+# should; tests that run it therefore commit for real.
+with_worker = pytest.mark.django_db(transaction=True)
+
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
@@ -30,6 +34,7 @@ def run_worker():
     call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0")
 
 
+@with_worker
 def test_the_form_only_queues_the_email_and_a_worker_sends_it(subscribe, pacnet, settings):
     settings.TASKS = DATABASE_TASKS
     response = subscribe(series=[pacnet.pk])
@@ -41,6 +46,7 @@ def test_the_form_only_queues_the_email_and_a_worker_sends_it(subscribe, pacnet,
     assert SubscriptionRequest.objects.get().confirmation_sent_at is not None
 
 
+@with_worker
 def test_mail_server_failure_keeps_the_request_and_retries_later(
     subscribe, pacnet, settings, mail_server_down
 ):
@@ -81,6 +87,7 @@ def test_retry_delays_grow_and_stay_bounded():
     assert max(delays).total_seconds() == 4 * 3600
 
 
+@with_worker
 def test_sending_gives_up_after_the_last_attempt(pacnet, settings, mail_server_down):
     from subscriptions.tasks import MAX_ATTEMPTS, send_confirmation
     from tests.factories import SubscriptionRequestFactory
