@@ -93,6 +93,7 @@ class BylineFactory(DjangoModelFactory):
 class SubscriptionRequestFactory(DjangoModelFactory):
     class Meta:
         model = SubscriptionRequest
+        skip_postgeneration_save = True
 
     name = factory.Faker("name")
     email = factory.Sequence(lambda n: f"reader{n}@example.com")
