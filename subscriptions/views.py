@@ -17,8 +17,13 @@ from .forms import ManageSeriesForm, SubscribeForm
 from .models import SubscriptionRequest
 
 
-def too_many_requests(request):
-    return TemplateResponse(request, "subscriptions/rate_limited.html", status=429)
+def too_many_requests(request, *, window):
+    return TemplateResponse(
+        request,
+        "subscriptions/rate_limited.html",
+        status=429,
+        headers={"Retry-After": str(window)},
+    )
 
 
 def invalid_link(request, *, expired=False):
@@ -47,7 +52,7 @@ class SubscribeView(FormView):
 
     def post(self, request, *args, **kwargs):
         if ratelimit.over_limit("ip", request.META.get("REMOTE_ADDR", "")):
-            return too_many_requests(request)
+            return too_many_requests(request, window=ratelimit.limits()["ip"][1])
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
@@ -55,7 +60,7 @@ class SubscribeView(FormView):
             return redirect(self.get_success_url())
         data = form.cleaned_data
         if ratelimit.over_limit("email", data["email"].lower()):
-            return too_many_requests(self.request)
+            return too_many_requests(self.request, window=ratelimit.limits()["email"][1])
         services.subscription_request_submit(
             name=data["name"],
             email=data["email"],

@@ -296,6 +296,7 @@ def test_too_many_requests_for_one_address_get_a_polite_429(subscribe, pacnet, s
     assert subscribe(series=[pacnet.pk], email="ANA@example.com").status_code == 302
     response = subscribe(series=[pacnet.pk])
     assert response.status_code == 429
+    assert response["Retry-After"] == "3600"
     assert "Please wait a little" in response.content.decode()
     assert len(mail.outbox) == 2
     assert subscribe(series=[pacnet.pk], email="bob@example.com").status_code == 302
