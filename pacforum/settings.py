@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "commentaries",
     "authors",
     "subscriptions",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -262,6 +264,14 @@ CKEDITOR_5_CONFIGS = {
         # embeds, checkboxes): better not offered than silently lost.
         "removePlugins": ["ImageResize", "MediaEmbed", "TodoList"],
     },
+}
+
+# Subscriptions: emails leave through a task queue (django-tasks backport, the
+# database backend of django-tasks-db, worked by `manage.py db_worker`).
+TASKS = {
+    "default": {
+        "BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
 }
 
 LOGGING = {

@@ -6,6 +6,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("ckeditor5/", include("django_ckeditor_5.urls")),
     path("authors/", include("authors.urls")),
+    path("", include("subscriptions.urls")),
     path("", include("commentaries.urls")),
 ]
 

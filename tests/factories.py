@@ -94,11 +94,17 @@ class BylineFactory(DjangoModelFactory):
 class SubscriptionRequestFactory(DjangoModelFactory):
     class Meta:
         model = SubscriptionRequest
+        skip_postgeneration_save = True
 
     name = factory.Faker("name")
     email = factory.Sequence(lambda n: f"reader{n}@example.com")
     consent_text = "We keep your name and email only to send the series you chose."
     consent_version = "2026-11"
+
+    @factory.post_generation
+    def series(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.series.set(extracted)
 
 
 # The editors' workspace (issue 3): staff accounts in the roles `setup_roles` creates.
