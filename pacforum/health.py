@@ -10,6 +10,7 @@ When the database is unreachable, a reader gets a short 503 page that says so
 first request after the database returns is served normally.
 """
 
+import contextlib
 import logging
 import sys
 import uuid
@@ -88,10 +89,8 @@ def _close_broken_connections():
     for connection in connections.all(initialized_only=True):
         if connection.in_atomic_block:
             continue
-        try:
+        with contextlib.suppress(DatabaseError):
             connection.close()
-        except DatabaseError:
-            pass
 
 
 class DatabaseUnavailableMiddleware:

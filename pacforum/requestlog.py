@@ -16,9 +16,12 @@ import uuid
 
 request_id_var = contextvars.ContextVar("request_id", default="-")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-_STANDARD_ATTRS = set(
-    vars(logging.LogRecord("", logging.INFO, "", 0, "", (), None)).keys()
-) | {"message", "asctime", "request_id", "request"}
+_STANDARD_ATTRS = set(vars(logging.LogRecord("", logging.INFO, "", 0, "", (), None)).keys()) | {
+    "message",
+    "asctime",
+    "request_id",
+    "request",
+}
 
 logger = logging.getLogger("pacforum.request")
 

@@ -231,7 +231,6 @@ CKEDITOR_5_CONFIGS = {
 }
 
 
-
 # ---------------------------------------------------------------------------
 # Security and reliability (issue 6). Promises and their tests: docs/security.md.
 # ---------------------------------------------------------------------------
@@ -296,6 +295,8 @@ if env("AXES_CLIENT_IP_HEADER"):
 
 # Only staff have accounts: sessions end after STAFF_SESSION_HOURS (8 by
 # default) and when the browser closes.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 SESSION_COOKIE_AGE = env_int("STAFF_SESSION_HOURS", 8) * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
