@@ -15,7 +15,7 @@ from django.test import override_settings
 from django.urls import path
 
 from pacforum.cache import FailSafeRedisCache
-from pacforum.requestlog import JsonFormatter, RequestIdFilter
+from pacforum.requestlog import JsonFormatter, RequestIdFilter, request_id_var
 
 
 def _database_down(request):
@@ -168,6 +168,7 @@ def test_every_response_carries_a_request_id_and_is_logged_once_with_status_and_
     assert record.duration_ms >= 0
     line = JsonFormatter().format(record)
     assert "secret-value" not in line
+    assert json.loads(line)["request_id"] == "req-12345678"
 
 
 @pytest.mark.django_db
@@ -180,9 +181,10 @@ def test_a_malformed_request_id_is_replaced(client):
 def test_log_lines_are_json_with_the_request_id():
     record = logging.LogRecord("pacforum.test", logging.WARNING, __file__, 1, "hi %s", ("x",), None)
     record.event = "test"
+    request_id_var.set("req-abcdefgh")
     RequestIdFilter().filter(record)
     entry = json.loads(JsonFormatter().format(record))
     assert entry["message"] == "hi x"
     assert entry["level"] == "WARNING"
     assert entry["event"] == "test"
-    assert entry["request_id"] == "-"
+    assert entry["request_id"] == "req-abcdefgh"
