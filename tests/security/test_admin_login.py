@@ -1,12 +1,15 @@
 """Brute-force lockout (django-axes), open redirects and password strength."""
 
 import pytest
+from django.contrib.admin import AdminSite
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
-from django.urls import reverse
+from django.urls import path, reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pacforum.security import safe_next_url
+from pacforum.security import require_otp_for_staff, safe_next_url
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +138,65 @@ def test_weak_staff_passwords_are_refused(editor, password):
 
 def test_a_long_passphrase_is_accepted(editor):
     validate_password("tidewater lanterns ninety", user=editor)
+
+
+otp_site = AdminSite(name="otp_check")
+require_otp_for_staff(otp_site)
+urlpatterns = [path("otp-admin/", otp_site.urls)]
+
+
+def _totp_token(device):
+    return (
+        f"{TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token():06d}"
+    )
+
+
+def test_the_admin_asks_for_no_totp_code_unless_the_setting_is_on():
+    from django.contrib import admin
+    from django_otp.admin import OTPAdminSite
+
+    assert not isinstance(admin.site, OTPAdminSite)
+
+
+@pytest.mark.urls(__name__)
+def test_with_otp_required_staff_need_a_valid_totp_code(client, editor):
+    device = TOTPDevice.objects.create(user=editor, name="phone", confirmed=True)
+    response = client.post(
+        "/otp-admin/login/?next=/otp-admin/",
+        {
+            "username": "editor",
+            "password": PASSWORD,
+            "otp_device": device.persistent_id,
+            "otp_token": _totp_token(device),
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    assert client.get("/otp-admin/").status_code == 200
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize("token", ["", "000000"])
+def test_with_otp_required_a_password_alone_or_a_wrong_code_is_not_enough(client, editor, token):
+    device = TOTPDevice.objects.create(user=editor, name="phone", confirmed=True)
+    if token == _totp_token(device):
+        token = "111111"
+    response = client.post(
+        "/otp-admin/login/?next=/otp-admin/",
+        {
+            "username": "editor",
+            "password": PASSWORD,
+            "otp_device": device.persistent_id,
+            "otp_token": token,
+        },
+    )
+    assert response.status_code == 200
+    assert client.get("/otp-admin/").status_code == 302
+
+
+@pytest.mark.urls(__name__)
+def test_with_otp_required_staff_without_a_device_cannot_enter_the_admin(client, editor):
+    client.post(
+        "/otp-admin/login/?next=/otp-admin/",
+        {"username": "editor", "password": PASSWORD, "otp_token": "123456"},
+    )
+    assert client.get("/otp-admin/").status_code == 302
