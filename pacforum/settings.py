@@ -275,7 +275,6 @@ PERMISSIONS_POLICY = {
         "microphone",
         "payment",
         "usb",
-        "interest-cohort",
     )
 }
 
