@@ -114,3 +114,14 @@ def test_a_pdf_over_the_size_limit_is_refused(settings):
     with pytest.raises(ValidationError) as error:
         validate_pdf_upload(SimpleUploadedFile("brief.pdf", b"%PDF-1.7\n" + b"x" * 200))
     assert error.value.code == "too_large"
+
+
+def test_the_checks_work_as_validators_on_a_model_file_field():
+    from authors.models import Author
+
+    author = Author(name="Photo Owner", slug="photo-owner")
+    author.photo = SimpleUploadedFile("portrait.png", image_bytes("PNG"))
+    assert validate_image_upload(author.photo) == "image/png"
+    author.photo = SimpleUploadedFile("portrait.png", b"<svg></svg>")
+    with pytest.raises(ValidationError):
+        validate_image_upload(author.photo)
