@@ -26,6 +26,10 @@ def _fine(request):
     return HttpResponse("fine")
 
 
+def _bug(request):
+    raise RuntimeError("an unexpected bug")
+
+
 class _BrokenDatabaseMiddleware:
     """Stands in for a middleware that queries the database (sessions, axes)."""
 
@@ -41,6 +45,7 @@ class _BrokenDatabaseMiddleware:
 urlpatterns = [
     path("view-needs-db/", _database_down),
     path("middleware-needs-db/", _fine),
+    path("bug/", _bug),
 ]
 handler500 = "pacforum.health.handler500"
 
@@ -188,3 +193,35 @@ def test_log_lines_are_json_with_the_request_id():
     assert entry["level"] == "WARNING"
     assert entry["event"] == "test"
     assert entry["request_id"] == "req-abcdefgh"
+
+
+@pytest.mark.browser
+@pytest.mark.urls(__name__)
+@pytest.mark.django_db
+def test_the_503_and_lockout_pages_are_valid_html(client, settings, html_validator, tmp_path):
+    from axes.utils import reset
+
+    assert html_validator(client.get("/view-needs-db/").content.decode(), tmp_path) == []
+    settings.AXES_ENABLED = True
+    settings.ROOT_URLCONF = "pacforum.urls"
+    reset()
+    for _ in range(5):
+        response = client.post("/admin/login/", {"username": "nobody", "password": "wrong"})
+    reset()
+    assert response.status_code == 429
+    assert html_validator(response.content.decode(), tmp_path) == []
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.django_db
+def test_an_unexpected_error_is_logged_with_its_traceback_and_request_id(client, caplog):
+    client.raise_request_exception = False
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        response = client.get("/bug/?email=reader@example.org")
+    assert response.status_code == 500
+    (record,) = [r for r in caplog.records if r.name == "django.request"]
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["request_id"] == response["X-Request-ID"]
+    assert "RuntimeError: an unexpected bug" in entry["exception"]
+    assert entry["message"] == "Internal Server Error: /bug/"
+    assert "reader@example.org" not in json.dumps(entry)
