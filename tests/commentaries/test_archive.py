@@ -178,3 +178,8 @@ def test_an_invalid_value_in_the_archive_is_reported_with_its_field(tmp_path):
     )
     with pytest.raises(CommandError, match="line 2: slug:"):
         call_command("import_archive", str(path))
+
+
+def test_export_to_a_folder_that_does_not_exist_is_a_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="Cannot write"):
+        call_command("export_archive", str(tmp_path / "missing" / "archive.jsonl"))
