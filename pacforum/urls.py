@@ -2,7 +2,17 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from pacforum import health
+from pacforum.security import require_otp_for_staff
+
+if settings.OTP_REQUIRED_FOR_STAFF:
+    require_otp_for_staff(admin.site)
+
+handler500 = "pacforum.health.handler500"
+
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("ckeditor5/", include("django_ckeditor_5.urls")),
     path("authors/", include("authors.urls")),
