@@ -56,7 +56,6 @@ AUTHOR_PARAGRAPH = re.compile(
     re.DOTALL,
 )
 MAILTO = re.compile(r"href=\"mailto:(?P<email>[^\"?]+)", re.IGNORECASE)
-LAST_PARAGRAPH = re.compile(r"<p>(?P<inner>(?:(?!<p>).)*?)</p>\s*$", re.DOTALL)
 UPLOAD_URL = re.compile(
     r"(?P<attr>(?:src|href)=\")(?P<url>[^\"]*?/wp-content/uploads/(?P<path>[^\"?#]+)[^\"]*)\"",
     re.IGNORECASE,
@@ -178,23 +177,30 @@ def _closing_author(inner: str) -> ClosingAuthor | None:
     return ClosingAuthor(name=name, email=email.strip(), bio=found["bio"].strip())
 
 
+def _last_paragraph(body: str) -> tuple[int, str] | None:
+    """Where the body's final <p>…</p> starts, and its inner HTML."""
+    if not body.endswith("</p>"):
+        return None
+    start = body.rfind("<p>")
+    if start == -1 or body.find("</p>", start) != len(body) - 4:
+        return None
+    return start, body[start + 3 : -4]
+
+
 def split_closing_paragraphs(body: str, rules: Rules) -> tuple[str, list[ClosingAuthor]]:
     """Take the series boilerplate and the “Name (email) is …” paragraphs off
     the end of a clean body; return the rest and the authors, in order."""
     authors = []
-    while True:
-        last = LAST_PARAGRAPH.search(body)
-        if not last:
-            break
-        text = html_to_text(last["inner"])
-        if not authors and any(p.search(text) for p in rules.trailing_boilerplate):
-            body = body[: last.start()].rstrip()
+    while last := _last_paragraph(body):
+        start, inner = last
+        if not authors and any(p.search(html_to_text(inner)) for p in rules.trailing_boilerplate):
+            body = body[:start].rstrip()
             continue
-        author = _closing_author(last["inner"])
+        author = _closing_author(inner)
         if author is None:
             break
         authors.insert(0, author)
-        body = body[: last.start()].rstrip()
+        body = body[:start].rstrip()
     return body, authors
 
 
@@ -202,9 +208,11 @@ def make_summary(excerpt: str, body: str) -> str:
     """The excerpt as plain text, else the first paragraph, at most 500 characters."""
     text = html_to_text(GUTENBERG_COMMENT.sub("", excerpt or ""))
     if not text:
-        first = re.search(r"<p>(.*?)</p>", body, re.DOTALL)
-        text = html_to_text(first[1]) if first else ""
-    return Truncator(text).chars(500)
+        start, end = body.find("<p>"), body.find("</p>")
+        text = html_to_text(body[start + 3 : end]) if 0 <= start < end else ""
+    if len(text) <= 500:
+        return text
+    return Truncator(text[:600]).chars(500)
 
 
 def rewrite_uploads(body: str, resolve) -> str:

@@ -5,6 +5,7 @@ so a post costs a handful of queries whatever the size of the archive. What a
 post creates in those caches is forgotten again if its transaction fails.
 """
 
+import copy
 import hashlib
 import json
 import time
@@ -27,7 +28,7 @@ from django.utils.text import Truncator, slugify
 
 from authors.models import Author
 from commentaries.models import Byline, Commentary, Series, TaggedCommentary, Topic
-from commentaries.services import next_response_suffix, unique_slug
+from pacforum.sanitizer import sanitize_html
 
 from .cleaning import (
     ClosingAuthor,
@@ -114,8 +115,22 @@ def old_path(url: str) -> str:
     return f"{path}?{parts.query}" if parts.query else path
 
 
+@dataclass
+class Entry:
+    """A commentary's number or slug in the run's index: saved (pk) or about
+    to be saved in the current batch (commentary)."""
+
+    pk: int | None
+    title: str = ""
+    year: int | None = None
+    commentary: Commentary | None = None
+
+    def is_for(self, commentary):
+        return self.pk is not None and self.pk == commentary.pk
+
+
 class Journal:
-    """In-memory lookups that must forget what a rolled-back post added."""
+    """Undo for the in-memory lookups when a transaction rolls back."""
 
     def __init__(self):
         self.undo = []
@@ -123,18 +138,41 @@ class Journal:
     def remember(self, mapping, key, value):
         if key not in mapping:
             mapping[key] = value
-            self.undo.append((mapping, key))
+            self.undo.append(lambda: mapping.pop(key, None))
+
+    def forget(self, mapping, key):
+        if key in mapping:
+            old = mapping.pop(key)
+            self.undo.append(lambda: mapping.__setitem__(key, old))
 
     def commit(self):
         self.undo.clear()
 
     def rollback(self):
-        for mapping, key in reversed(self.undo):
-            mapping.pop(key, None)
+        for undo in reversed(self.undo):
+            undo()
         self.undo.clear()
 
 
+@dataclass
+class Pending:
+    """A new post, worked out and waiting for its batch to be written."""
+
+    item: WxrItem
+    prepared: Prepared
+    commentary: Commentary
+    source_hash: str
+    original: Entry | None = None
+
+
 class WxrImporter:
+    """New posts are written in batches (a few multi-row INSERTs per batch);
+    if a batch fails, its posts are imported again one transaction each, so
+    the broken one is reported and skipped and the others still go in. Posts
+    that changed since the last run are updated one transaction each."""
+
+    batch_size = 200
+
     def __init__(
         self,
         *,
@@ -156,6 +194,8 @@ class WxrImporter:
         self.fingerprint_base = json.dumps(
             [rules.fingerprint, default_series.slug if default_series else "", bool(uploads)]
         )
+        self.batch: list[tuple[WxrItem, str]] = []
+        self.batch_keys: set = set()
 
     # -- running -------------------------------------------------------------
 
@@ -184,6 +224,8 @@ class WxrImporter:
                 continue
             self._import_item(entry)
             self.progress(self.report)
+        self._flush()
+        self.progress(self.report)
         self._link_responses()
 
     def _load_caches(self):
@@ -208,40 +250,51 @@ class WxrImporter:
         for topic in Topic.objects.all():
             self.topics_by_slug[topic.slug] = topic
             self.topics_by_name[topic.name.lower()] = topic
+        # Numbers and slugs already taken, so that numbering a post needs no
+        # query; the database constraints remain the final guard.
+        self.numbers: dict[tuple, Entry] = {}
+        self.slugs: dict[tuple, Entry] = {}
+        rows = Commentary.objects.values_list(
+            "pk", "series_id", "year", "number", "suffix", "slug", "title"
+        )
+        for pk, series_id, year, number, suffix, slug, title in rows.iterator(chunk_size=5000):
+            entry = Entry(pk=pk, title=title, year=year)
+            if number is not None:
+                self.numbers[(series_id, year, number, suffix)] = entry
+            if year is not None:
+                self.slugs[(series_id, year, slug)] = entry
+        self.redirects = {
+            r.old_path: r
+            for r in Redirect.objects.filter(site_id=self.site_id).only(
+                "pk", "site_id", "old_path", "new_path"
+            )
+        }
 
     def _import_item(self, item: WxrItem):
-        report = self.report
-        existing = None
-        if item.post_id is not None:
-            existing = self.imported_by_id.get(item.post_id)
-        elif item.guid:
-            existing = self.imported_by_guid.get(item.guid)
+        existing = self._existing(item)
         try:
             self._check_selected(item)
-            source_hash = self._fingerprint(item)
-            if existing is not None and existing.source_hash == source_hash:
-                report.unchanged += 1
-                return
-            with transaction.atomic():
-                prepared = self._prepare(item)
-                imported = self._save(item, prepared, existing, source_hash)
         except SkipPost as exc:
-            self.journal.rollback()
-            report.skip(str(exc))
+            self.report.skip(str(exc))
             return
-        except (ValidationError, DatabaseError, ValueError, OSError) as exc:
-            self.journal.rollback()
-            report.skip(_describe(exc), item)
+        source_hash = self._fingerprint(item)
+        if existing is not None and existing.source_hash == source_hash:
+            self.report.unchanged += 1
             return
-        self.journal.commit()
-        if existing is None:
-            report.created += 1
-            if imported.wp_post_id is not None:
-                self.imported_by_id[imported.wp_post_id] = imported
-            else:
-                self.imported_by_guid[imported.guid] = imported
-        else:
-            report.updated += 1
+        key = item.post_id if item.post_id is not None else item.guid
+        if existing is not None or key in self.batch_keys:
+            self._flush()
+            self._import_one(item, source_hash)
+            return
+        self.batch.append((item, source_hash))
+        self.batch_keys.add(key)
+        if len(self.batch) >= self.batch_size:
+            self._flush()
+
+    def _existing(self, item):
+        if item.post_id is not None:
+            return self.imported_by_id.get(item.post_id)
+        return self.imported_by_guid.get(item.guid) if item.guid else None
 
     def _check_selected(self, item):
         if item.post_type not in self.rules.post_types:
@@ -256,7 +309,53 @@ class WxrImporter:
         payload = [self.fingerprint_base, item.fingerprint_fields(), author and vars(author)]
         return hashlib.sha256(json.dumps(payload, default=str).encode()).hexdigest()
 
-    # -- working out a post --------------------------------------------------
+    def _import_one(self, item, source_hash):
+        """One post, one transaction: updates, and posts of a failed batch."""
+        existing = self._existing(item)
+        try:
+            with transaction.atomic():
+                prepared = self._prepare(item)
+                imported = self._save(item, prepared, existing, source_hash)
+        except SkipPost as exc:
+            self.journal.rollback()
+            self.report.skip(str(exc))
+            return
+        except (ValidationError, DatabaseError, ValueError, OSError) as exc:
+            self.journal.rollback()
+            self.report.skip(_describe(exc), item)
+            return
+        self.journal.commit()
+        if existing is None:
+            self.report.created += 1
+            self._remember_imported(imported)
+        else:
+            self.report.updated += 1
+
+    def _remember_imported(self, imported):
+        if imported.wp_post_id is not None:
+            self.imported_by_id[imported.wp_post_id] = imported
+        else:
+            self.imported_by_guid[imported.guid] = imported
+
+    def _flush(self):
+        batch, self.batch = self.batch, []
+        self.batch_keys = set()
+        if not batch:
+            return
+        snapshot = copy.deepcopy(self.report)
+        try:
+            with transaction.atomic():
+                done = self._create_batch(batch)
+        except (ValidationError, DatabaseError, ValueError, OSError):
+            self.journal.rollback()
+            self.report = snapshot
+            for item, source_hash in batch:
+                self._import_one(item, source_hash)
+            return
+        self.journal.commit()
+        for imported in done:
+            self._remember_imported(imported)
+        self.report.created += len(done)
 
     def _prepare(self, item: WxrItem) -> Prepared:
         match = self.rules.match_title(item.title)
@@ -395,7 +494,7 @@ class WxrImporter:
         return author
 
     def _topics(self, item):
-        series_categories = self.rules.series_categories()
+        series_categories = self.rules.series_categories
         topics = []
         for term in item.terms:
             if term.domain not in ("category", "post_tag"):
@@ -434,12 +533,11 @@ class WxrImporter:
         return default_storage.url(name)
 
     # -- writing -------------------------------------------------------------
-
-    def _save(self, item, prepared: Prepared, existing, source_hash):
-        if existing is not None:
-            commentary = Commentary.objects.select_for_update().get(pk=existing.commentary_id)
-        else:
-            commentary = Commentary()
+    def _apply(self, commentary: Commentary, prepared: Prepared, item) -> Entry | None:
+        """Fill a commentary from a prepared post, numbered and slugged against
+        the in-memory index. Returns the original's entry for a response."""
+        if commentary.pk is not None:
+            self._unindex(commentary)
         commentary.series = prepared.series
         commentary.title = prepared.title
         commentary.status = prepared.status
@@ -449,21 +547,111 @@ class WxrImporter:
         commentary.suffix = prepared.suffix
         commentary.body = prepared.body
         commentary.summary = prepared.summary
-        self._number(item, commentary)
-        if existing is None or commentary.slug != prepared.slug:
-            commentary.slug = prepared.slug
-            commentary.slug = unique_slug(commentary=commentary)
-        commentary.full_clean()
-        commentary.save()
+        original = self._number(item, commentary)
+        if commentary.pk is None or commentary.slug != prepared.slug:
+            commentary.slug = self._free_slug(commentary, prepared.slug)
+        # Foreign keys point at rows this run just read or wrote, and numbers
+        # and slugs were checked against the index above: skip the per-row
+        # queries and leave the last word to the database constraints.
+        commentary.full_clean(
+            exclude=["series", "responds_to"], validate_unique=False, validate_constraints=False
+        )
+        self._index(commentary)
+        return original
 
+    def _index(self, commentary):
+        entry = Entry(
+            pk=commentary.pk,
+            title=commentary.title,
+            year=commentary.year,
+            commentary=commentary if commentary.pk is None else None,
+        )
+        series_id = commentary.series_id
+        if commentary.number is not None:
+            key = (series_id, commentary.year, commentary.number, commentary.suffix)
+            self.journal.remember(self.numbers, key, entry)
+        self.journal.remember(self.slugs, (series_id, commentary.year, commentary.slug), entry)
+
+    def _unindex(self, commentary):
+        """Forget where an updated piece stood before (as loaded from the database)."""
+        series_id = commentary.series_id
+        key = (series_id, commentary.year, commentary.number, commentary.suffix)
+        if self.numbers.get(key) and self.numbers[key].is_for(commentary):
+            self.journal.forget(self.numbers, key)
+        key = (series_id, commentary.year, commentary.slug)
+        if self.slugs.get(key) and self.slugs[key].is_for(commentary):
+            self.journal.forget(self.slugs, key)
+
+    def _free_slug(self, commentary, base):
+        """`commentaries.services.unique_slug`, against the index."""
+        series_id, year = commentary.series_id, commentary.year
+        slug, n = base, 1
+        while (taken := self.slugs.get((series_id, year, slug))) and not taken.is_for(commentary):
+            n += 1
+            slug = f"{base[: 200 - len(str(n)) - 1]}-{n}"
+        return slug
+
+    def _number(self, item, commentary) -> Entry | None:
+        """Keep the number from the title unless another piece already has it."""
+        if commentary.number is None:
+            return None
+        series_id = commentary.series_id
+        original = None
+        if commentary.suffix:
+            original = self._original(series_id, commentary.year, commentary.number)
+            if original is not None:
+                commentary.year = original.year
+                commentary.responds_to_id = original.pk
+        key = (series_id, commentary.year, commentary.number, commentary.suffix)
+        taken = self.numbers.get(key)
+        if taken is None or taken.is_for(commentary):
+            return original
+        label = f"{commentary.series.short_label} #{commentary.number}{commentary.suffix}"
+        if original is not None:
+            # `commentaries.services.next_response_suffix`, against the index.
+            n = 2
+            while (series_id, commentary.year, commentary.number, f"R{n}") in self.numbers:
+                n += 1
+            commentary.suffix = f"R{n}"
+            self.report.warn(
+                f"{item}: {label} ({commentary.year}) exists; numbered {commentary.label}"
+            )
+            return original
+        self.report.warn(
+            f"{item}: {label} ({commentary.year}) is already “{taken.title}”; "
+            "imported without a number"
+        )
+        commentary.number = None
+        commentary.suffix = ""
+        return None
+
+    def _original(self, series_id, year, number) -> Entry | None:
+        """The piece a response answers: same number, this year or the year before."""
+        for candidate_year in (year, year - 1):
+            entry = self.numbers.get((series_id, candidate_year, number, ""))
+            if entry is not None:
+                return entry
+        return None
+
+    def _bylines_for(self, commentary, prepared):
         bylines = []
         for position, (author, bio, email) in enumerate(prepared.authors):
             byline = Byline(
                 commentary=commentary, author=author, position=position, bio=bio, email=email
             )
-            # Both sides are known to exist: skip the per-row foreign key queries.
             byline.full_clean(exclude=["commentary", "author"], validate_unique=False)
             bylines.append(byline)
+        return bylines
+
+    def _save(self, item, prepared: Prepared, existing, source_hash):
+        if existing is not None:
+            commentary = Commentary.objects.select_for_update().get(pk=existing.commentary_id)
+        else:
+            commentary = Commentary()
+        self._apply(commentary, prepared, item)
+        commentary.save()
+        self._index_saved(commentary)
+        bylines = self._bylines_for(commentary, prepared)
         if existing is not None:
             commentary.bylines.all().delete()
             commentary.topics.set(prepared.topics)
@@ -473,77 +661,96 @@ class WxrImporter:
                 TaggedCommentary(content_object=commentary, tag=topic) for topic in prepared.topics
             )
         Byline.objects.bulk_create(bylines)
-
+        create, change = self._redirects(prepared.old_paths, commentary.get_absolute_url())
+        Redirect.objects.bulk_create(create)
+        if change:
+            Redirect.objects.bulk_update(change, ["new_path"])
         imported = existing or ImportedPost(commentary=commentary)
+        self._fill_imported(imported, item, source_hash)
+        imported.save()
+        return imported
+
+    def _index_saved(self, commentary):
+        key = (commentary.series_id, commentary.year, commentary.slug)
+        if key in self.slugs:
+            self.slugs[key].pk = commentary.pk
+        if commentary.number is not None:
+            key = (commentary.series_id, commentary.year, commentary.number, commentary.suffix)
+            if key in self.numbers:
+                self.numbers[key].pk = commentary.pk
+
+    @staticmethod
+    def _fill_imported(imported, item, source_hash):
         imported.wp_post_id = item.post_id
         imported.guid = item.guid[:500]
         imported.post_type = item.post_type[:40]
         imported.link = item.link[:500]
-        self._redirect(prepared.old_paths, commentary.get_absolute_url())
         imported.source_hash = source_hash
-        imported.save()
-        return imported
 
-    def _number(self, item, commentary):
-        """Keep the number from the title unless another piece already has it."""
-        if commentary.number is None:
-            return
-        if commentary.suffix:
-            original = self._original(commentary)
-            if original is not None:
-                commentary.responds_to = original
-                commentary.year = original.year
-        taken = (
-            Commentary.objects.filter(
-                series=commentary.series,
-                year=commentary.year,
-                number=commentary.number,
-                suffix=commentary.suffix,
+    def _create_batch(self, batch):
+        pending = []
+        for item, source_hash in batch:
+            try:
+                prepared = self._prepare(item)
+            except SkipPost as exc:
+                self.report.skip(str(exc))
+                continue
+            commentary = Commentary()
+            original = self._apply(commentary, prepared, item)
+            pending.append(Pending(item, prepared, commentary, source_hash, original))
+        commentaries = [p.commentary for p in pending]
+        for commentary in commentaries:
+            # What Commentary.save() does, since bulk_create does not call it.
+            commentary.body = sanitize_html(commentary.body)
+        Commentary.objects.bulk_create(commentaries)
+        for commentary in commentaries:
+            self._index_saved(commentary)
+        answered = []
+        for p in pending:
+            if p.original is not None and p.commentary.responds_to_id is None:
+                p.commentary.responds_to_id = p.original.commentary.pk
+                answered.append(p.commentary)
+        if answered:
+            Commentary.objects.bulk_update(answered, ["responds_to"])
+        bylines, tagged, redirects_new, redirects_changed, imported = [], [], [], {}, []
+        for p in pending:
+            bylines.extend(self._bylines_for(p.commentary, p.prepared))
+            tagged.extend(
+                TaggedCommentary(content_object=p.commentary, tag=topic)
+                for topic in p.prepared.topics
             )
-            .exclude(pk=commentary.pk)
-            .first()
-        )
-        if taken is None:
-            return
-        if commentary.suffix and commentary.responds_to is not None:
-            commentary.suffix = next_response_suffix(original=commentary.responds_to)
-            self.report.warn(
-                f"{item}: {taken.label} ({taken.year}) exists; numbered {commentary.label}"
-            )
-            return
-        self.report.warn(
-            f"{item}: {taken.label} ({taken.year}) is already “{taken.title}”; "
-            "imported without a number"
-        )
-        commentary.number = None
-        commentary.suffix = ""
+            create, change = self._redirects(p.prepared.old_paths, p.commentary.get_absolute_url())
+            redirects_new.extend(create)
+            redirects_changed.update((r.pk, r) for r in change)
+            row = ImportedPost(commentary=p.commentary)
+            self._fill_imported(row, p.item, p.source_hash)
+            imported.append(row)
+        Byline.objects.bulk_create(bylines)
+        TaggedCommentary.objects.bulk_create(tagged)
+        Redirect.objects.bulk_create(redirects_new)
+        if redirects_changed:
+            Redirect.objects.bulk_update(list(redirects_changed.values()), ["new_path"])
+        return ImportedPost.objects.bulk_create(imported)
 
-    def _original(self, response):
-        candidates = Commentary.objects.filter(
-            series=response.series,
-            number=response.number,
-            suffix="",
-            year__in=[response.year, response.year - 1],
-        ).order_by("-year")
-        return candidates.first()
-
-    def _redirect(self, paths, new_path):
-        if not paths:
-            return
-        existing = {
-            r.old_path: r for r in Redirect.objects.filter(site_id=self.site_id, old_path__in=paths)
-        }
-        changed = [r for r in existing.values() if r.new_path != new_path]
-        for redirect in changed:
-            redirect.new_path = new_path
-        if changed:
-            Redirect.objects.bulk_update(changed, ["new_path"])
-        Redirect.objects.bulk_create(
-            Redirect(site_id=self.site_id, old_path=path, new_path=new_path)
-            for path in paths
-            if path not in existing
-        )
-        self.report.redirects += len(changed) + len(paths) - len(existing)
+    def _redirects(self, paths, new_path):
+        """Redirects to create and to repoint, from the in-memory index."""
+        create, change = [], []
+        for path in paths:
+            redirect = self.redirects.get(path)
+            if redirect is None:
+                redirect = Redirect(site_id=self.site_id, old_path=path, new_path=new_path)
+                self.journal.remember(self.redirects, path, redirect)
+                create.append(redirect)
+            elif redirect.new_path != new_path:
+                old = redirect.new_path
+                redirect.new_path = new_path
+                self.journal.undo.append(lambda r=redirect, old=old: setattr(r, "new_path", old))
+                if redirect.pk is not None:
+                    change.append(redirect)
+            else:
+                continue
+            self.report.redirects += 1
+        return create, change
 
     def _link_responses(self):
         """A response read before the piece it answers is linked at the end."""
@@ -552,12 +759,12 @@ class WxrImporter:
             responds_to__isnull=True,
             number__isnull=False,
         ).exclude(suffix="")
-        for response in waiting.select_related("series"):
-            original = self._original(response)
-            if original is None:
+        for response in waiting.only("pk", "series_id", "year", "number", "suffix"):
+            original = self._original(response.series_id, response.year, response.number)
+            if original is None or original.pk is None:
                 continue
-            response.responds_to = original
-            response.save(update_fields=["responds_to", "updated_at"])
+            response.responds_to_id = original.pk
+            response.save(update_fields=["responds_to"])
             self.report.responses_linked += 1
 
 

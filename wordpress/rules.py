@@ -5,6 +5,7 @@ The defaults live in `rules.toml` next to this module; a file passed with
 """
 
 import fnmatch
+import functools
 import hashlib
 import html
 import json
@@ -75,15 +76,20 @@ class Rules:
                 return rule.slug
         return None
 
+    @functools.cached_property
     def series_categories(self) -> frozenset[str]:
         return frozenset().union(*(rule.categories for rule in self.series))
 
     def is_shortcode(self, name: str) -> bool:
-        name = name.lower()
-        return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.shortcodes)
+        return _is_shortcode(name.lower(), self.shortcodes)
 
     def rule_for(self, slug: str) -> SeriesRule | None:
         return next((rule for rule in self.series if rule.slug == slug), None)
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_shortcode(name, patterns):
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
 
 def clean_title(title: str) -> str:
