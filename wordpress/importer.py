@@ -49,6 +49,7 @@ STATUS_MAP = {
     "private": Commentary.Status.DRAFT,
 }
 REDIRECT_PATH_MAX = Redirect._meta.get_field("old_path").max_length
+SLUG_MAX = 100
 MAX_LISTED = 200  # warnings and broken posts listed in full; the rest are counted
 
 
@@ -383,8 +384,8 @@ class WxrImporter:
         body, closing = split_closing_paragraphs(body, self.rules)
         body = rewrite_uploads(body, lambda path: self._copy_upload(path, item))
         slug = (
-            slugify(title)[:200].strip("-")
-            or slugify(unquote(item.post_name))[:200].strip("-")
+            _short_slug(title)
+            or _short_slug(unquote(item.post_name))
             or f"post-{item.post_id or hashlib.sha1(item.guid.encode()).hexdigest()[:10]}"  # noqa: S324
         )
         paths = []
@@ -766,6 +767,15 @@ class WxrImporter:
             response.responds_to_id = original.pk
             response.save(update_fields=["responds_to"])
             self.report.responses_linked += 1
+
+
+def _short_slug(text):
+    """At most SLUG_MAX characters, cut at a hyphen: the new address must fit
+    a redirect's 200-character `new_path` with the series and year in front."""
+    slug = slugify(text)
+    if len(slug) > SLUG_MAX:
+        slug = slug[: SLUG_MAX + 1].rsplit("-", 1)[0] if "-" in slug[:SLUG_MAX] else slug[:SLUG_MAX]
+    return slug.strip("-")
 
 
 def _term_slug(nicename, name):

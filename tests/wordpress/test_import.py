@@ -218,6 +218,7 @@ def test_a_broken_post_is_reported_and_the_rest_continue(archive, import_wxr, tm
     assert not ImportedPost.objects.filter(wp_post_id=107).exists()
     assert ImportedPost.objects.filter(wp_post_id=108).exists()
     assert len(piece(105).title) == 255
+    assert len(piece(105).slug) <= 100
 
 
 def test_dry_run_saves_nothing(archive, import_wxr):
