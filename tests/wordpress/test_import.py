@@ -228,3 +228,62 @@ def test_dry_run_saves_nothing(archive, import_wxr):
     assert not Commentary.objects.exists()
     assert not Series.objects.exists()
     assert not Redirect.objects.exists()
+
+
+def test_images_are_copied_from_uploads_and_missing_ones_listed(
+    archive, import_wxr, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    uploads = archive.parent / "uploads"
+    output = import_wxr(archive, "--uploads", str(uploads))
+    body = piece(102).body
+    assert '<img src="/media/wordpress/2021/03/patrol-boat.jpg"' in body
+    assert (tmp_path / "media/wordpress/2021/03/patrol-boat.jpg").read_bytes() == (
+        uploads / "2021/03/patrol-boat.jpg"
+    ).read_bytes()
+    assert "missing files 1" in output
+    assert "2021/03/missing-chart.png" in output
+    assert "https://think.example.org/wp-content/uploads/2021/03/missing-chart.png" in body
+
+
+def test_an_upload_path_cannot_climb_out_of_the_uploads_directory(
+    archive, import_wxr, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    (tmp_path / "secret.jpg").write_bytes(b"not for the web")
+    sneaky = tmp_path / "sneaky.xml"
+    sneaky.write_text(
+        archive.read_text(encoding="utf-8").replace(
+            "uploads/2021/03/patrol-boat.jpg", "uploads/../secret.jpg"
+        ),
+        encoding="utf-8",
+    )
+    output = import_wxr(sneaky, "--uploads", str(uploads))
+    assert "../secret.jpg" in output
+    assert not (tmp_path / "media").exists()
+
+
+def test_a_wxr_1_1_export_imports_and_links_a_response_listed_first(import_wxr):
+    from tests.wordpress.conftest import FIXTURES
+
+    output = import_wxr(FIXTURES / "wxr11.xml")
+    assert "created           2" in output
+    response, original = piece(501), piece(500)
+    assert response.label == "PacNet #40R"
+    assert response.responds_to == original
+    assert response.bylines.get().author.name == "Omar Ito"
+    assert original.bylines.get().author.name == "Web Team"
+
+
+def test_a_response_published_in_january_answers_last_years_piece(import_wxr, tmp_path):
+    from tests.wordpress.conftest import FIXTURES
+
+    content = (FIXTURES / "wxr11.xml").read_text(encoding="utf-8")
+    content = content.replace("2012-06-20", "2013-01-05")
+    path = tmp_path / "new-year.xml"
+    path.write_text(content, encoding="utf-8")
+    import_wxr(path)
+    response = piece(501)
+    assert response.responds_to == piece(500)
