@@ -666,19 +666,22 @@ class WxrImporter:
         Redirect.objects.bulk_create(create)
         if change:
             Redirect.objects.bulk_update(change, ["new_path"])
-        imported = existing or ImportedPost(commentary=commentary)
+        imported = existing or ImportedPost(commentary_id=commentary.pk)
         self._fill_imported(imported, item, source_hash)
         imported.save()
         return imported
 
     def _index_saved(self, commentary):
-        key = (commentary.series_id, commentary.year, commentary.slug)
-        if key in self.slugs:
-            self.slugs[key].pk = commentary.pk
+        """The pending entries of a piece just written now know its pk, and let
+        go of the object (its body) so memory stays flat over a long run."""
+        keys = [(self.slugs, (commentary.series_id, commentary.year, commentary.slug))]
         if commentary.number is not None:
             key = (commentary.series_id, commentary.year, commentary.number, commentary.suffix)
-            if key in self.numbers:
-                self.numbers[key].pk = commentary.pk
+            keys.append((self.numbers, key))
+        for index, key in keys:
+            entry = index.get(key)
+            if entry is not None and entry.commentary is commentary:
+                entry.pk, entry.commentary = commentary.pk, None
 
     @staticmethod
     def _fill_imported(imported, item, source_hash):
@@ -709,7 +712,7 @@ class WxrImporter:
         answered = []
         for p in pending:
             if p.original is not None and p.commentary.responds_to_id is None:
-                p.commentary.responds_to_id = p.original.commentary.pk
+                p.commentary.responds_to_id = p.original.pk
                 answered.append(p.commentary)
         if answered:
             Commentary.objects.bulk_update(answered, ["responds_to"])
@@ -723,7 +726,7 @@ class WxrImporter:
             create, change = self._redirects(p.prepared.old_paths, p.commentary.get_absolute_url())
             redirects_new.extend(create)
             redirects_changed.update((r.pk, r) for r in change)
-            row = ImportedPost(commentary=p.commentary)
+            row = ImportedPost(commentary_id=p.commentary.pk)
             self._fill_imported(row, p.item, p.source_hash)
             imported.append(row)
         Byline.objects.bulk_create(bylines)
