@@ -469,6 +469,10 @@ class WxrImporter:
         )
         if author is not None:
             if email and not author.email and email.lower() not in self.authors_by_email:
+                shown = author.show_email
+                self.journal.undo.append(
+                    lambda: (setattr(author, "email", ""), setattr(author, "show_email", shown))
+                )
                 author.email = email
                 author.show_email = author.show_email or public
                 author.save(update_fields=["email", "show_email", "updated_at"])
@@ -740,6 +744,8 @@ class WxrImporter:
         """Redirects to create and to repoint, from the in-memory index."""
         create, change = [], []
         for path in paths:
+            if path == new_path:  # the same address on both sites: nothing to redirect
+                continue
             redirect = self.redirects.get(path)
             if redirect is None:
                 redirect = Redirect(site_id=self.site_id, old_path=path, new_path=new_path)

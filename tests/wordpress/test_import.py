@@ -287,3 +287,28 @@ def test_a_response_published_in_january_answers_last_years_piece(import_wxr, tm
     import_wxr(path)
     response = piece(501)
     assert response.responds_to == piece(500)
+
+
+def test_an_old_address_equal_to_the_new_one_gets_no_redirect(archive, import_wxr, tmp_path):
+    same = tmp_path / "same.xml"
+    same.write_text(
+        archive.read_text(encoding="utf-8").replace(
+            "https://think.example.org/publications/pacnet-12-harbour-diplomacy-why-small-ports",
+            "https://think.example.org/pacnet/2021/harbour-diplomacy-why-small-ports",
+        ),
+        encoding="utf-8",
+    )
+    import_wxr(same)
+    assert not Redirect.objects.filter(old_path=piece(101).get_absolute_url()).exists()
+    assert Redirect.objects.filter(old_path="/?p=101").exists()
+
+
+def test_progress_shows_counts_and_rate(archive):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    err = StringIO()
+    call_command("import_wxr", str(archive), stdout=StringIO(), stderr=err)
+    assert "12/12 posts (100%)" in err.getvalue()
+    assert "posts/s, created 9, updated 0, unchanged 0, skipped 3" in err.getvalue()
