@@ -1,8 +1,13 @@
-"""Import a WordPress export into commentaries, one post per transaction.
+"""Import a WordPress export into commentaries.
 
-Series, authors and topics are looked up once and kept in memory for the run,
-so a post costs a handful of queries whatever the size of the archive. What a
-post creates in those caches is forgotten again if its transaction fails.
+Every post goes in whole or not at all. New posts are written in batches of
+multi-row INSERTs; a batch that fails is rolled back and its posts imported
+again one transaction each, so a broken post is reported and skipped on its
+own. Updated posts always get a transaction each.
+
+Series, authors, topics, numbers, slugs and redirects are read once and kept
+in memory for the run, so a post costs no lookup queries whatever the size of
+the archive. What a rolled-back transaction added to them is undone (Journal).
 """
 
 import copy
@@ -21,6 +26,7 @@ from django.contrib.redirects.models import Redirect
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.core.validators import validate_email
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.encoding import escape_uri_path
@@ -445,12 +451,16 @@ class WxrImporter:
         bylines, seen = [], set()
         if closing:
             for entry in closing:
-                author = self._author(entry.name, entry.email, bio=entry.bio, public=True)
+                email = entry.email
+                if email and not _is_email(email):
+                    self.report.warn(f"{item}: “{email}” is not an email address; left out")
+                    email = ""
+                author = self._author(entry.name, email, bio=entry.bio, public=True)
                 if author.pk in seen:
                     self.report.warn(f"{item}: {author.name} closes the piece twice")
                     continue
                 seen.add(author.pk)
-                bylines.append((author, entry.bio[:2000], entry.email))
+                bylines.append((author, entry.bio[:2000], email))
             return bylines
         wp_author = self.wp_authors.get(item.creator)
         if wp_author is None and item.creator:
@@ -459,7 +469,8 @@ class WxrImporter:
             self.report.warn(f"{item}: no author")
             return []
         # A WordPress account's email is private: match on it, never print it.
-        author = self._author(wp_author.name, wp_author.email, bio="", public=False)
+        email = wp_author.email if _is_email(wp_author.email) else ""
+        author = self._author(wp_author.name, email, bio="", public=False)
         return [(author, author.short_bio, "")]
 
     def _author(self, name, email, *, bio, public):
@@ -776,6 +787,14 @@ class WxrImporter:
             response.responds_to_id = original.pk
             response.save(update_fields=["responds_to"])
             self.report.responses_linked += 1
+
+
+def _is_email(value):
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def _short_slug(text):

@@ -312,3 +312,19 @@ def test_progress_shows_counts_and_rate(archive):
     call_command("import_wxr", str(archive), stdout=StringIO(), stderr=err)
     assert "12/12 posts (100%)" in err.getvalue()
     assert "posts/s, created 9, updated 0, unchanged 0, skipped 3" in err.getvalue()
+
+
+def test_a_malformed_email_in_a_closing_paragraph_is_left_out_with_a_warning(
+    archive, import_wxr, tmp_path
+):
+    typo = tmp_path / "typo.xml"
+    typo.write_text(
+        archive.read_text(encoding="utf-8").replace(
+            "ana.folau@example.net", "ana.folau@example..net"
+        ),
+        encoding="utf-8",
+    )
+    output = import_wxr(typo)
+    assert "“ana.folau@example..net” is not an email address; left out" in output
+    byline = piece(102).bylines.select_related("author").get()
+    assert (byline.author.name, byline.email, byline.author.email) == ("Ana Folau", "", "")
