@@ -328,3 +328,29 @@ def test_a_malformed_email_in_a_closing_paragraph_is_left_out_with_a_warning(
     assert "“ana.folau@example..net” is not an email address; left out" in output
     byline = piece(102).bylines.select_related("author").get()
     assert (byline.author.name, byline.email, byline.author.email) == ("Ana Folau", "", "")
+
+
+def make_wxr(path, *, posts, first_id):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command(
+        "make_wxr", str(path), "--posts", str(posts), "--first-id", str(first_id), stdout=StringIO()
+    )
+    return path
+
+
+def test_new_posts_by_known_authors_cost_queries_per_batch_not_per_post(import_wxr, tmp_path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    import_wxr(make_wxr(tmp_path / "warm.xml", posts=400, first_id=1000))
+    counts = []
+    for posts, first_id in [(200, 100_000), (400, 200_000)]:
+        path = make_wxr(tmp_path / f"{posts}.xml", posts=posts, first_id=first_id)
+        with CaptureQueriesContext(connection) as queries:
+            output = import_wxr(path)
+        assert f"created      {posts:>6,}" in output
+        counts.append(len(queries))
+    assert counts[1] - counts[0] <= 15  # one more batch of 200, not 200 more posts

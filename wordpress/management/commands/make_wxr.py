@@ -121,8 +121,11 @@ class Command(BaseCommand):
         parser.add_argument("output", help="Where to write the .xml file.")
         parser.add_argument("--posts", type=int, default=10_000, help="How many posts (10000).")
         parser.add_argument("--seed", type=int, default=7, help="Random seed (7).")
+        parser.add_argument(
+            "--first-id", type=int, default=1000, help="WordPress ID of the first post (1000)."
+        )
 
-    def handle(self, *args, output, posts, seed, **options):
+    def handle(self, *args, output, posts, seed, first_id, **options):
         if posts < 1:
             raise CommandError("--posts must be at least 1.")
         rng = random.Random(seed)
@@ -148,7 +151,7 @@ class Command(BaseCommand):
                 "</wp:author>\n"
             )
             for i in range(posts):
-                post_id = 1000 + i
+                post_id = first_id + i
                 when = start + step * i
                 out.write(self.item(rng, post_id, when, authors, numbers))
             out.write("</channel>\n</rss>\n")
