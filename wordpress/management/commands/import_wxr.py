@@ -71,6 +71,8 @@ class Command(BaseCommand):
         )
         if not dry_run:
             use_fast_commits()
+        if self.verbosity:
+            self.stderr.write(f"Reading {export} once to check it before anything is written …")
         self.started = time.monotonic()
         try:
             report = importer.run(export)
