@@ -202,6 +202,15 @@ def _item(elem, wp):
     return item
 
 
+def _at_end(path, line):
+    """Did the parser stop on the file's last line (a cut-off download)?"""
+    lines = 1
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            lines += chunk.count(b"\n")
+    return line >= lines
+
+
 def read_wxr(path: str | Path) -> Iterator[WxrAuthor | WxrItem]:
     """Yield the export's authors (`wp:author`) and items (`<item>`) in file order.
 
@@ -210,6 +219,8 @@ def read_wxr(path: str | Path) -> Iterator[WxrAuthor | WxrItem]:
     the importer reads the whole file once before it writes anything.
     """
     try:
+        if Path(path).stat().st_size == 0:
+            raise WxrError(f"{path} is empty.")
         context = etree.iterparse(str(path), events=("start", "end"), **PARSER_OPTIONS)
     except OSError as exc:
         raise WxrError(f"cannot read {path}: {exc}") from exc
@@ -236,8 +247,13 @@ def read_wxr(path: str | Path) -> Iterator[WxrAuthor | WxrItem]:
             while elem.getprevious() is not None:
                 del parent[0]
     except etree.XMLSyntaxError as exc:
-        raise WxrError(f"{path} is not well-formed XML: {exc.msg}").with_traceback(None) from None
+        reason = re.sub(r",? line \d+, column \d+$", "", (exc.msg or "").splitlines()[0]).strip()
+        line, column = exc.position
+        raise WxrError(
+            f"{path} is not well-formed XML (line {line}, column {column}): {reason}."
+            + (" The file looks truncated." if root is not None and _at_end(path, line) else "")
+        ) from None
     except OSError as exc:
         raise WxrError(f"cannot read {path}: {exc}") from exc
     if root is None:
-        raise WxrError(f"{path} is empty.")
+        raise WxrError(f"{path} holds no XML element.")

@@ -38,7 +38,7 @@ def test_a_file_that_is_not_xml_is_refused(tmp_path, import_wxr):
 
 
 def test_an_empty_file_is_refused(tmp_path, import_wxr):
-    with pytest.raises(CommandError, match="Nothing was imported"):
+    with pytest.raises(CommandError, match=r"is empty\. Nothing was imported"):
         import_wxr(write(tmp_path, b""))
     assert nothing_changed()
 
@@ -46,7 +46,7 @@ def test_an_empty_file_is_refused(tmp_path, import_wxr):
 def test_a_truncated_export_changes_nothing(archive, tmp_path, import_wxr):
     content = archive.read_bytes()
     path = write(tmp_path, content[: len(content) * 2 // 3])
-    with pytest.raises(CommandError, match="is not well-formed XML"):
+    with pytest.raises(CommandError, match="The file looks truncated"):
         import_wxr(path)
     assert nothing_changed()
 
