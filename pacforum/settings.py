@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "wordpress",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.redirects.middleware.RedirectFallbackMiddleware",
+    "wordpress.middleware.WordPressShortlinkMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
     "pacforum.health.DatabaseUnavailableMiddleware",
     "axes.middleware.AxesMiddleware",
