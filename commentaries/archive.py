@@ -80,8 +80,18 @@ SUBSCRIPTION_FIELDS = [
     "updated_at",
     "confirmed_at",
     "unsubscribed_at",
+    "last_requested_at",
+    "confirmation_sent_at",
 ]
-DATETIME_FIELDS = {"created_at", "updated_at", "published_at", "confirmed_at", "unsubscribed_at"}
+DATETIME_FIELDS = {
+    "created_at",
+    "updated_at",
+    "published_at",
+    "confirmed_at",
+    "unsubscribed_at",
+    "last_requested_at",
+    "confirmation_sent_at",
+}
 DATE_FIELDS = {"start_date", "end_date"}
 FILE_FIELDS = {"photo", "pdf"}
 TIMESTAMP_FIELDS = ("created_at", "updated_at")

@@ -121,7 +121,7 @@ def test_ckeditor_5_works_in_the_admin_without_csp_violations(
     watched_page.locator(".ck-insert-table-dropdown-grid-box").nth(12).click()
     assert editable.locator("table").count() == 1
     watched_page.get_by_role("button", name="Heading").first.click()
-    watched_page.get_by_role("menuitemradio", name="Heading 2").click()
+    watched_page.get_by_role("menuitemradio", name="Heading", exact=True).click()
     watched_page.wait_for_load_state("networkidle")
     assert violations(watched_page) == []
     assert [e for e in watched_page.console_errors if "Content Security" in e] == []
