@@ -217,11 +217,10 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):
 
 # Rich text: django-ckeditor-5. One toolbar for every rich-text field; the
 # sanitiser's allowlist (pacforum/sanitizer.py) keeps exactly what it makes.
-# Uploads go through the admin's own view (staff only, images checked by Pillow).
+# Uploads go through the admin's own view (staff only, pacforum/uploads.py checks).
 CKEDITOR_5_FILE_STORAGE = "django.core.files.storage.FileSystemStorage"
 CKEDITOR_5_FILE_UPLOAD_PERMISSION = "staff"
 CKEDITOR_5_UPLOAD_FILE_TYPES = ["jpeg", "jpg", "png", "gif", "webp"]
-CKEDITOR_5_MAX_FILE_SIZE = env_int("CKEDITOR_5_MAX_FILE_SIZE", 5)  # megabytes
 CK_EDITOR_5_UPLOAD_FILE_VIEW_NAME = "admin:editor_image_upload"
 CKEDITOR_5_CONFIGS = {
     "default": {
@@ -314,9 +313,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
-# The admin and the CKEditor 5 upload view: CKEditor injects <style> elements
+# The admin, where CKEditor 5 runs: CKEditor injects <style> elements
 # and previews uploads as data:/blob: images. Scripts are still self/nonce only.
-CSP_ADMIN_PATH_PREFIXES = ["/admin/", "/ckeditor5/"]
+CSP_ADMIN_PATH_PREFIXES = ["/admin/"]
 CSP_ADMIN_DIRECTIVES = {
     **CONTENT_SECURITY_POLICY["DIRECTIVES"],
     "style-src": [SELF, UNSAFE_INLINE],

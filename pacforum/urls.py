@@ -14,7 +14,6 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
-    path("ckeditor5/", include("django_ckeditor_5.urls")),
     path("authors/", include("authors.urls")),
     path("", include("subscriptions.urls")),
     path("", include("commentaries.urls")),

@@ -125,6 +125,6 @@ def test_editor_uploads_an_image_and_a_bad_file_gets_a_clear_message(
 
     with page.expect_event("dialog") as refusal:
         file_input.set_input_files(str(fake))
-    assert refusal.value.message == "“notes.png” is not a readable image file."
+    assert refusal.value.message.startswith("“notes.png”: This file is not an image")
     refusal.value.dismiss()
     expect(editor.locator("img[src*='notes']")).to_have_count(0)

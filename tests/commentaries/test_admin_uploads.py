@@ -55,9 +55,8 @@ def test_svg_is_refused_with_the_accepted_types(client, staff):
     svg = SimpleUploadedFile("logo.svg", b"<svg onload='alert(1)'></svg>")
     response = client.post(UPLOAD, {"upload": svg})
     assert response.status_code == 400
-    assert (
-        error_of(response)
-        == "“logo.svg” is not an image we accept. Upload one of: GIF, JPEG, JPG, PNG, WEBP."
+    assert error_of(response) == (
+        "“logo.svg”: SVG images are not accepted: upload a PNG, JPEG, GIF or WebP instead."
     )
 
 
@@ -65,22 +64,24 @@ def test_a_text_file_named_like_an_image_is_refused(client, staff):
     fake = SimpleUploadedFile("photo.jpg", b"<script>alert(1)</script>")
     response = client.post(UPLOAD, {"upload": fake})
     assert response.status_code == 400
-    assert error_of(response) == "“photo.jpg” is not a readable image file."
+    assert error_of(response) == (
+        "“photo.jpg”: This file is not an image we can accept: upload a PNG, JPEG, GIF or WebP."
+    )
 
 
 def test_an_image_whose_content_does_not_match_its_name_is_refused(client, staff):
     response = client.post(UPLOAD, {"upload": image_file(name="photo.jpg", image_format="GIF")})
     assert response.status_code == 400
-    assert "contains a GIF image" in error_of(response)
+    assert "the file is a GIF image" in error_of(response)
 
 
 def test_a_file_over_the_size_limit_is_refused(client, staff, settings):
-    settings.CKEDITOR_5_MAX_FILE_SIZE = 0.001
+    settings.UPLOAD_MAX_IMAGE_BYTES = 1000
     response = client.post(
         UPLOAD, {"upload": image_file(size=(400, 400), image_format="BMP", name="big.png")}
     )
     assert response.status_code == 400
-    assert "images may be at most 0.001 MB" in error_of(response)
+    assert "the limit is 1000" in error_of(response)
 
 
 def test_a_request_without_a_file_explains_what_is_missing(client, staff):
