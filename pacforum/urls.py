@@ -2,10 +2,18 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from commentaries.cache import public_page
+from commentaries.sitemaps import sitemap_index, sitemap_section
+from commentaries.views import robots_txt
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("ckeditor5/", include("django_ckeditor_5.urls")),
     path("authors/", include("authors.urls")),
+    # Readers' site: sitemap and robots.txt (issue 4).
+    path("sitemap.xml", public_page(sitemap_index), name="sitemap"),
+    path("sitemap-<slug:section>.xml", public_page(sitemap_section), name="sitemap_section"),
+    path("robots.txt", robots_txt, name="robots"),
     path("", include("commentaries.urls")),
 ]
 
