@@ -47,7 +47,8 @@ class FilteredListMixin(PublishedMixin):
         ids = base.values("pk")
         return {
             "years": sorted(
-                {y for y in base.order_by().values_list("year", flat=True) if y}, reverse=True
+                (y for y in base.order_by().values_list("year", flat=True).distinct() if y),
+                reverse=True,
             ),
             "topics": Topic.objects.filter(tagged_commentaries__content_object__in=ids)
             .distinct()
