@@ -51,7 +51,7 @@ def safe_snippet(text: str | None):
         return ""
     text = html.unescape(text)
     text = " ".join(text.split())
-    marked = _MARKED.sub(lambda m: f"<mark>{escape(m.group(1))}</mark>", escape(text))
+    marked = _MARKED.sub(r"<mark>\1</mark>", escape(text))
     return mark_safe(marked.replace(START, "").replace(STOP, ""))
 
 
