@@ -76,7 +76,7 @@ def test_profile_email_follows_the_authors_choice_and_is_never_plain_text(client
 
 def test_profile_pieces_are_paginated(client):
     author = AuthorFactory()
-    for n in range(23):
+    for _n in range(23):
         BylineFactory(commentary=CommentaryFactory(published=True), author=author)
     assert "Page 1 of 2" in html(client.get(author.get_absolute_url()))
     assert client.get(author.get_absolute_url(), {"page": 2}).status_code == 200

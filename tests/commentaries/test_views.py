@@ -515,7 +515,7 @@ def busy_archive():
     topic = TopicFactory(slug="alliances")
     author = AuthorFactory(slug="busy-author")
     pieces = []
-    for n in range(25):
+    for _n in range(25):
         piece = piece_with(authors=3, topics=3, series=series)
         piece.topics.add(topic)
         BylineFactory(commentary=piece, author=author)
