@@ -1,0 +1,174 @@
+"""Synthetic data for scale tests and benchmarks.
+
+Writes with bulk inserts in batches, one transaction per batch, and prints
+progress. The text is generated from a small vocabulary, safe by construction,
+so it skips the per-object save() (and its sanitiser) on purpose.
+"""
+
+import random
+import time
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from authors.models import Author
+from commentaries.models import Byline, Commentary, Series, TaggedCommentary, Topic
+
+WORDS = (
+    "alliance maritime security deterrence trade supply chain semiconductor export control "
+    "fisheries coast guard island climate resilience energy grid cable nuclear diplomacy summit "
+    "sanctions port investment infrastructure cyber election strait peninsula navy exercise "
+    "dialogue treaty minerals mining shipping finance development aid cooperation rivalry "
+    "competition governance coalition partnership strategy policy budget reform regional "
+    "economic technology standards data privacy migration health pandemic food water"
+).split()
+FIRST = ["Aroha", "Bao", "Chitra", "Dmitri", "Emeka", "Farah", "Goro", "Hina", "Ilse", "Jae"]
+LAST = ["Ahn", "Bose", "Cruz", "Duong", "Eriksen", "Fuentes", "Gill", "Hale", "Ito", "Jovic"]
+
+
+class Command(BaseCommand):
+    help = "Insert N synthetic commentaries with authors, bylines and topics, fast."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--commentaries", type=int, default=1000)
+        parser.add_argument(
+            "--authors", type=int, default=None, help="Default: one author per 20 pieces."
+        )
+        parser.add_argument("--topics", type=int, default=200)
+        parser.add_argument(
+            "--authors-per-piece", type=int, default=3, help="Each piece gets 1 to this many."
+        )
+        parser.add_argument(
+            "--topics-per-piece", type=int, default=3, help="Each piece gets 1 to this many."
+        )
+        parser.add_argument("--series", default="bulk", help="Slug of the series to fill.")
+        parser.add_argument("--batch-size", type=int, default=5000)
+        parser.add_argument("--seed", type=int, default=1)
+
+    def handle(self, *args, **options):
+        total = options["commentaries"]
+        if total < 1:
+            raise CommandError("--commentaries must be at least 1.")
+        if options["authors_per_piece"] < 1 or options["topics_per_piece"] < 0:
+            raise CommandError("Each piece needs at least one author.")
+        rng = random.Random(options["seed"])
+        started = time.monotonic()
+
+        series, _ = Series.objects.get_or_create(
+            slug=options["series"],
+            defaults={
+                "name": f"Synthetic: {options['series']}",
+                "short_label": "Bulk",
+                "position": 99,
+                "disclaimer": "<p>Synthetic content for scale tests.</p>",
+            },
+        )
+        run = Commentary.objects.filter(series=series).count()
+        authors = self.make_authors(options["authors"] or max(10, total // 20), run, rng)
+        topics = self.make_topics(options["topics"])
+        self.stdout.write(f"{len(authors):,} authors and {len(topics):,} topics ready.")
+
+        now = timezone.now()
+        span = timedelta(days=365 * 20)
+        dates = sorted(now - span * rng.random() for _ in range(total))
+        highest = dict(
+            Commentary.objects.filter(series=series, suffix="")
+            .values_list("year")
+            .annotate(Max("number"))
+        )
+        batch_size = options["batch_size"]
+        for start in range(0, total, batch_size):
+            chunk = dates[start : start + batch_size]
+            with transaction.atomic():
+                pieces = []
+                for offset, when in enumerate(chunk, start=start):
+                    year = when.year
+                    highest[year] = (highest.get(year) or 0) + 1
+                    words = rng.sample(WORDS, 6)
+                    title = f"{words[0].capitalize()} {words[1]} and the {words[2]} {words[3]}"
+                    pieces.append(
+                        Commentary(
+                            series=series,
+                            title=title,
+                            slug=f"bulk-{run + offset}",
+                            summary=" ".join(rng.choices(WORDS, k=25)).capitalize() + ".",
+                            body=self.body(rng),
+                            status=Commentary.Status.PUBLISHED,
+                            published_at=when,
+                            year=year,
+                            number=highest[year],
+                        )
+                    )
+                Commentary.objects.bulk_create(pieces)
+                bylines, tagged = [], []
+                for piece in pieces:
+                    count = rng.randint(1, options["authors_per_piece"])
+                    for position, author in enumerate(rng.sample(authors, count)):
+                        bylines.append(
+                            Byline(
+                                commentary_id=piece.pk,
+                                author_id=author.pk,
+                                position=position,
+                                bio=author.short_bio,
+                                email=author.email,
+                            )
+                        )
+                    if options["topics_per_piece"]:
+                        count = rng.randint(1, options["topics_per_piece"])
+                        tagged.extend(
+                            TaggedCommentary(content_object_id=piece.pk, tag_id=topic.pk)
+                            for topic in rng.sample(topics, count)
+                        )
+                Byline.objects.bulk_create(bylines, batch_size=batch_size)
+                TaggedCommentary.objects.bulk_create(tagged, batch_size=batch_size)
+            done = start + len(chunk)
+            elapsed = time.monotonic() - started
+            self.stdout.write(
+                f"  {done:,}/{total:,} commentaries ({done / elapsed:,.0f}/s, {elapsed:.1f} s)"
+            )
+        elapsed = time.monotonic() - started
+        self.stdout.write(
+            self.style.SUCCESS(f"Seeded {total:,} commentaries into “{series}” in {elapsed:.1f} s.")
+        )
+
+    def make_authors(self, count, run, rng):
+        existing = list(Author.objects.filter(slug__startswith="bulk-author-")[:count])
+        missing = count - len(existing)
+        if missing <= 0:
+            return existing
+        base = Author.objects.filter(slug__startswith="bulk-author-").count() + run
+        new = []
+        for i in range(base, base + missing):
+            name = f"{rng.choice(FIRST)} {rng.choice(LAST)} {i}"
+            new.append(
+                Author(
+                    name=name,
+                    sort_name=Author.default_sort_name(name),
+                    slug=f"bulk-author-{i}",
+                    email=f"bulk.author.{i}@example.org",
+                    short_bio=f"is a fellow working on {rng.choice(WORDS)} {rng.choice(WORDS)}.",
+                )
+            )
+        Author.objects.bulk_create(new, batch_size=5000)
+        return existing + new
+
+    def make_topics(self, count):
+        existing = {t.slug: t for t in Topic.objects.filter(slug__startswith="bulk-topic-")}
+        wanted = [f"bulk-topic-{i}" for i in range(count)]
+        Topic.objects.bulk_create(
+            [Topic(name=f"Topic {slug[11:]}", slug=slug) for slug in wanted if slug not in existing]
+        )
+        return list(Topic.objects.filter(slug__in=wanted))
+
+    def body(self, rng):
+        paragraphs = []
+        for _ in range(5):
+            sentences = [
+                " ".join(rng.choices(WORDS, k=rng.randint(8, 16))).capitalize() + "."
+                for _ in range(rng.randint(3, 5))
+            ]
+            paragraphs.append("<p>" + " ".join(sentences) + "</p>")
+        return "\n".join(paragraphs)

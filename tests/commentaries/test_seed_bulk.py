@@ -1,0 +1,48 @@
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from commentaries.models import Byline, Commentary
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_bulk_creates_numbered_published_pieces_with_authors_and_topics():
+    out = StringIO()
+    call_command("seed_bulk", commentaries=120, batch_size=50, stdout=out)
+    pieces = Commentary.objects.published().filter(series__slug="bulk")
+    assert pieces.count() == 120
+    assert not pieces.filter(bylines__isnull=True).exists()
+    assert not pieces.filter(topics__isnull=True).exists()
+    per_year = {}
+    for year, number in pieces.values_list("year", "number"):
+        per_year.setdefault(year, []).append(number)
+    assert all(sorted(n) == list(range(1, len(n) + 1)) for n in per_year.values())
+    assert "120/120 commentaries" in out.getvalue()
+
+
+def test_seed_bulk_runs_again_without_clashing():
+    call_command("seed_bulk", commentaries=30, stdout=StringIO())
+    call_command("seed_bulk", commentaries=30, stdout=StringIO())
+    assert Commentary.objects.count() == 60
+    assert Byline.objects.filter(commentary__series__slug="bulk").exists()
+
+
+def test_seed_bulk_honours_authors_and_topics_per_piece():
+    call_command(
+        "seed_bulk",
+        commentaries=20,
+        authors=10,
+        authors_per_piece=6,
+        topics_per_piece=10,
+        topics=12,
+        stdout=StringIO(),
+    )
+    most = max(c.bylines.count() for c in Commentary.objects.all())
+    assert 1 <= most <= 6
+
+
+def test_seed_bulk_refuses_nonsense():
+    with pytest.raises(CommandError):
+        call_command("seed_bulk", commentaries=0, stdout=StringIO())
