@@ -17,14 +17,69 @@ from django.utils import timezone
 from authors.models import Author
 from commentaries.models import Byline, Commentary, Series, TaggedCommentary, Topic
 
-WORDS = (
-    "alliance maritime security deterrence trade supply chain semiconductor export control "
-    "fisheries coast guard island climate resilience energy grid cable nuclear diplomacy summit "
-    "sanctions port investment infrastructure cyber election strait peninsula navy exercise "
-    "dialogue treaty minerals mining shipping finance development aid cooperation rivalry "
-    "competition governance coalition partnership strategy policy budget reform regional "
-    "economic technology standards data privacy migration health pandemic food water"
-).split()
+WORDS = [
+    "alliance",
+    "maritime",
+    "security",
+    "deterrence",
+    "trade",
+    "supply",
+    "chain",
+    "semiconductor",
+    "export",
+    "control",
+    "fisheries",
+    "coast",
+    "guard",
+    "island",
+    "climate",
+    "resilience",
+    "energy",
+    "grid",
+    "cable",
+    "nuclear",
+    "diplomacy",
+    "summit",
+    "sanctions",
+    "port",
+    "investment",
+    "infrastructure",
+    "cyber",
+    "election",
+    "strait",
+    "peninsula",
+    "navy",
+    "exercise",
+    "dialogue",
+    "treaty",
+    "minerals",
+    "mining",
+    "shipping",
+    "finance",
+    "development",
+    "aid",
+    "cooperation",
+    "rivalry",
+    "competition",
+    "governance",
+    "coalition",
+    "partnership",
+    "strategy",
+    "policy",
+    "budget",
+    "reform",
+    "regional",
+    "economic",
+    "technology",
+    "standards",
+    "data",
+    "privacy",
+    "migration",
+    "health",
+    "pandemic",
+    "food",
+    "water",
+]
 FIRST = ["Aroha", "Bao", "Chitra", "Dmitri", "Emeka", "Farah", "Goro", "Hina", "Ilse", "Jae"]
 LAST = ["Ahn", "Bose", "Cruz", "Duong", "Eriksen", "Fuentes", "Gill", "Hale", "Ito", "Jovic"]
 
