@@ -10,7 +10,7 @@ import time
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -82,6 +82,29 @@ WORDS = [
 ]
 FIRST = ["Aroha", "Bao", "Chitra", "Dmitri", "Emeka", "Farah", "Goro", "Hina", "Ilse", "Jae"]
 LAST = ["Ahn", "Bose", "Cruz", "Duong", "Eriksen", "Fuentes", "Gill", "Hale", "Ito", "Jovic"]
+
+
+def insert(model, objects):
+    """bulk_create, or on PostgreSQL a COPY with ids reserved from the table's
+    sequence: several times faster for hundreds of thousands of rows."""
+    if connection.vendor != "postgresql" or not objects:
+        return model.objects.bulk_create(objects)
+    table = model._meta.db_table
+    fields = model._meta.concrete_fields
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(objects)],
+        )
+        for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
+            obj.pk = pk
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # noqa: S608
+            for obj in objects:
+                copy.write_row(
+                    [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
+                )
+    return objects
 
 
 class Command(BaseCommand):
@@ -157,7 +180,7 @@ class Command(BaseCommand):
                             number=highest[year],
                         )
                     )
-                Commentary.objects.bulk_create(pieces)
+                insert(Commentary, pieces)
                 bylines, tagged = [], []
                 for piece in pieces:
                     count = rng.randint(1, options["authors_per_piece"])
@@ -177,8 +200,8 @@ class Command(BaseCommand):
                             TaggedCommentary(content_object_id=piece.pk, tag_id=topic.pk)
                             for topic in rng.sample(topics, count)
                         )
-                Byline.objects.bulk_create(bylines, batch_size=batch_size)
-                TaggedCommentary.objects.bulk_create(tagged, batch_size=batch_size)
+                insert(Byline, bylines)
+                insert(TaggedCommentary, tagged)
             done = start + len(chunk)
             elapsed = time.monotonic() - started
             self.stdout.write(
