@@ -41,39 +41,58 @@ CREATE TRIGGER commentaries_commentary_search_vector
 BEFORE INSERT OR UPDATE OF title, summary, body, search_vector ON commentaries_commentary
 FOR EACH ROW EXECUTE FUNCTION commentaries_commentary_search_vector();
 
+-- Statement-level triggers with transition tables: a bulk insert of bylines
+-- or topic links (bulk_create, COPY) refreshes each piece once, not once a row.
 CREATE FUNCTION commentaries_byline_touch_search() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    UPDATE commentaries_commentary SET search_vector = NULL WHERE id = OLD.commentary_id;
+    UPDATE commentaries_commentary SET search_vector = NULL
+    WHERE id IN (SELECT commentary_id FROM old_rows);
   END IF;
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    UPDATE commentaries_commentary SET search_vector = NULL WHERE id = NEW.commentary_id;
+    UPDATE commentaries_commentary SET search_vector = NULL
+    WHERE id IN (SELECT commentary_id FROM new_rows);
   END IF;
   RETURN NULL;
 END
 $$;
 
-CREATE TRIGGER commentaries_byline_touch_search
-AFTER INSERT OR UPDATE OF author_id, commentary_id OR DELETE ON commentaries_byline
-FOR EACH ROW EXECUTE FUNCTION commentaries_byline_touch_search();
+CREATE TRIGGER commentaries_byline_insert_touch_search
+AFTER INSERT ON commentaries_byline REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION commentaries_byline_touch_search();
+CREATE TRIGGER commentaries_byline_update_touch_search
+AFTER UPDATE ON commentaries_byline REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION commentaries_byline_touch_search();
+CREATE TRIGGER commentaries_byline_delete_touch_search
+AFTER DELETE ON commentaries_byline REFERENCING OLD TABLE AS old_rows
+FOR EACH STATEMENT EXECUTE FUNCTION commentaries_byline_touch_search();
 
 CREATE FUNCTION commentaries_taggedcommentary_touch_search() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    UPDATE commentaries_commentary SET search_vector = NULL WHERE id = OLD.content_object_id;
+    UPDATE commentaries_commentary SET search_vector = NULL
+    WHERE id IN (SELECT content_object_id FROM old_rows);
   END IF;
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    UPDATE commentaries_commentary SET search_vector = NULL WHERE id = NEW.content_object_id;
+    UPDATE commentaries_commentary SET search_vector = NULL
+    WHERE id IN (SELECT content_object_id FROM new_rows);
   END IF;
   RETURN NULL;
 END
 $$;
 
-CREATE TRIGGER commentaries_taggedcommentary_touch_search
-AFTER INSERT OR UPDATE OR DELETE ON commentaries_taggedcommentary
-FOR EACH ROW EXECUTE FUNCTION commentaries_taggedcommentary_touch_search();
+CREATE TRIGGER commentaries_taggedcommentary_insert_touch_search
+AFTER INSERT ON commentaries_taggedcommentary REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION commentaries_taggedcommentary_touch_search();
+CREATE TRIGGER commentaries_taggedcommentary_update_touch_search
+AFTER UPDATE ON commentaries_taggedcommentary
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION commentaries_taggedcommentary_touch_search();
+CREATE TRIGGER commentaries_taggedcommentary_delete_touch_search
+AFTER DELETE ON commentaries_taggedcommentary REFERENCING OLD TABLE AS old_rows
+FOR EACH STATEMENT EXECUTE FUNCTION commentaries_taggedcommentary_touch_search();
 
 CREATE FUNCTION commentaries_author_touch_search() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -135,9 +154,13 @@ DROP TRIGGER IF EXISTS commentaries_topic_touch_search ON commentaries_topic;
 DROP FUNCTION IF EXISTS commentaries_topic_touch_search();
 DROP TRIGGER IF EXISTS commentaries_author_touch_search ON authors_author;
 DROP FUNCTION IF EXISTS commentaries_author_touch_search();
-DROP TRIGGER IF EXISTS commentaries_taggedcommentary_touch_search ON commentaries_taggedcommentary;
+DROP TRIGGER IF EXISTS commentaries_taggedcommentary_insert_touch_search ON commentaries_taggedcommentary;
+DROP TRIGGER IF EXISTS commentaries_taggedcommentary_update_touch_search ON commentaries_taggedcommentary;
+DROP TRIGGER IF EXISTS commentaries_taggedcommentary_delete_touch_search ON commentaries_taggedcommentary;
 DROP FUNCTION IF EXISTS commentaries_taggedcommentary_touch_search();
-DROP TRIGGER IF EXISTS commentaries_byline_touch_search ON commentaries_byline;
+DROP TRIGGER IF EXISTS commentaries_byline_insert_touch_search ON commentaries_byline;
+DROP TRIGGER IF EXISTS commentaries_byline_update_touch_search ON commentaries_byline;
+DROP TRIGGER IF EXISTS commentaries_byline_delete_touch_search ON commentaries_byline;
 DROP FUNCTION IF EXISTS commentaries_byline_touch_search();
 DROP TRIGGER IF EXISTS commentaries_commentary_search_vector ON commentaries_commentary;
 DROP FUNCTION IF EXISTS commentaries_commentary_search_vector();
