@@ -2,6 +2,10 @@ from django import forms
 
 from .search import MAX_QUERY_LENGTH
 
+# Beyond this many authors a listing offers no author menu (it would weigh more
+# than the page); `?author=<slug>` links still filter.
+AUTHOR_CHOICES_LIMIT = 200
+
 
 class ArchiveFilterForm(forms.Form):
     """Optional filters on a listing: year, topic and author (by slug)."""
@@ -15,9 +19,12 @@ class ArchiveFilterForm(forms.Form):
         if isinstance(self.fields["year"], forms.ChoiceField):
             self.fields["year"].choices = [("", "Any year")] + [(y, y) for y in years]
         self.fields["topic"].choices = [("", "Any topic")] + [(t.slug, t.name) for t in topics]
-        if authors:
-            self.fields["author"].widget = forms.Select(
-                choices=[("", "Any author")] + [(a.slug, a.name) for a in authors]
+        authors = list(authors[: AUTHOR_CHOICES_LIMIT + 1])
+        if authors and len(authors) <= AUTHOR_CHOICES_LIMIT:
+            self.fields["author"] = forms.ChoiceField(
+                required=False,
+                label="Author",
+                choices=[("", "Any author")] + [(a.slug, a.name) for a in authors],
             )
 
     def filter(self, queryset):

@@ -36,6 +36,7 @@ from .models import Byline, Commentary, TaggedCommentary
 
 MAX_QUERY_LENGTH = 500
 MAX_FALLBACK_WORDS = 8
+RANK_WINDOW = 1000
 START, STOP = "\ue000", "\ue001"
 _MARKED = re.compile(f"{START}(.*?){STOP}", re.DOTALL)
 _WORD = re.compile(r"[\w'’-]+")
@@ -55,25 +56,20 @@ def safe_snippet(text: str | None):
     return mark_safe(marked.replace(START, "").replace(STOP, ""))
 
 
-def _full_text(queryset, query: str):
-    search_query = SearchQuery(query, search_type="websearch", config="english")
+def _search_query(query: str):
+    return SearchQuery(query, search_type="websearch", config="english")
+
+
+def _full_text_ranking(queryset, query: str):
+    search_query = _search_query(query)
+    # Ranking reads each candidate's whole vector, so only the newest
+    # RANK_WINDOW matches are ranked (in the same scan that finds them): a word
+    # found in most of a 100,000-piece archive would otherwise cost seconds.
     return (
         queryset.filter(search_vector=search_query)
-        .annotate(
-            rank=SearchRank(F("search_vector"), search_query),
-            headline=SearchHeadline(
-                Func(F("body"), function="commentaries_strip_tags", output_field=TextField()),
-                search_query,
-                config="english",
-                start_sel=START,
-                stop_sel=STOP,
-                max_words=40,
-                min_words=20,
-                max_fragments=2,
-                fragment_delimiter=" … ",
-            ),
-        )
-        .order_by("-rank", "-published_at", "-id")
+        .order_by("-published_at", "-id")
+        .annotate(rank=SearchRank(F("search_vector"), search_query))
+        .values_list("pk", "rank", "published_at")[:RANK_WINDOW]
     )
 
 
@@ -81,10 +77,10 @@ def fallback_words(query: str) -> list[str]:
     return _WORD.findall(query)[:MAX_FALLBACK_WORDS]
 
 
-def _fallback(queryset, query: str):
+def _fallback_ranking(queryset, query: str):
     words = fallback_words(query)
     if not words:
-        return queryset.none()
+        return []
     for word in words:
         queryset = queryset.filter(
             Q(title__icontains=word)
@@ -98,25 +94,56 @@ def _fallback(queryset, query: str):
             )
         )
     first = words[0]
-    return queryset.annotate(
-        rank=Case(
-            When(title__icontains=first, then=Value(3)),
-            When(summary__icontains=first, then=Value(2)),
-            default=Value(1),
-            output_field=IntegerField(),
-        ),
-        headline=F("summary"),
-    ).order_by("-rank", "-published_at", "-id")
+    return (
+        queryset.order_by("-published_at", "-id")
+        .annotate(
+            rank=Case(
+                When(title__icontains=first, then=Value(3)),
+                When(summary__icontains=first, then=Value(2)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .values_list("pk", "rank", "published_at")[:RANK_WINDOW]
+    )
 
 
-def search_commentaries(query: str, *, queryset=None):
-    """Published pieces matching `query`, best first, each with `rank` and a
-    raw `headline` (pass it through `safe_snippet`)."""
+def ranked_ids(query: str, *, queryset=None) -> list[int]:
+    """Ids of the published pieces matching `query`, best first: the best of
+    the newest RANK_WINDOW matches. One query."""
     if queryset is None:
         queryset = Commentary.objects.published()
     query = query.strip()
     if not query:
-        return queryset.none()
+        return []
+    ranking = _full_text_ranking if uses_full_text() else _fallback_ranking
+    rows = list(ranking(queryset, query))
+    rows.sort(key=lambda row: (row[1], row[2], row[0]), reverse=True)
+    return [pk for pk, _rank, _published_at in rows]
+
+
+def fetch_results(ids: list[int], query: str) -> list[Commentary]:
+    """The pieces `ids` (one page of results) in that order, with bylines and
+    a `snippet` where only <mark> is HTML. Two queries."""
+    if not ids:
+        return []
+    queryset = Commentary.objects.filter(pk__in=ids).with_bylines().defer("search_vector")
     if uses_full_text():
-        return _full_text(queryset, query)
-    return _fallback(queryset, query)
+        queryset = queryset.annotate(
+            headline=SearchHeadline(
+                Func(F("body"), function="commentaries_strip_tags", output_field=TextField()),
+                _search_query(query),
+                config="english",
+                start_sel=START,
+                stop_sel=STOP,
+                max_words=40,
+                min_words=20,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            )
+        )
+    found = {piece.pk: piece for piece in queryset}
+    results = [found[pk] for pk in ids if pk in found]
+    for piece in results:
+        piece.snippet = safe_snippet(getattr(piece, "headline", "")) or piece.summary
+    return results

@@ -12,7 +12,7 @@ from . import citations, selectors
 from .forms import ArchiveFilterForm, SearchForm
 from .metadata import commentary_json_ld
 from .models import Commentary, Series, Topic
-from .search import safe_snippet, search_commentaries, uses_full_text
+from .search import RANK_WINDOW, fetch_results, ranked_ids, uses_full_text
 
 PAGE_SIZE = 20
 
@@ -265,8 +265,10 @@ class CitationView(CommentaryView):
 
 
 class SearchView(ListView):
+    """Search results: the ranked ids are paginated, then one page of pieces
+    is fetched with snippets (see `commentaries.search`)."""
+
     template_name = "commentaries/search.html"
-    context_object_name = "results"
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
@@ -276,18 +278,20 @@ class SearchView(ListView):
             topics=Topic.objects.order_by("name"),
         )
         if not self.form.is_bound or not self.form.is_valid() or not self.form.query:
-            return Commentary.objects.none()
-        results = search_commentaries(self.form.query)
-        return self.form.filter(results).with_bylines().defer("search_vector")
+            return []
+        candidates = self.form.filter(Commentary.objects.published())
+        return ranked_ids(self.form.query, queryset=candidates)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(form=self.form, **kwargs)
-        page = list(context["object_list"])
-        for result in page:
-            result.snippet = safe_snippet(result.headline) or result.summary
-        context["results"] = page
+        ids = list(context["page_obj"].object_list) if context["page_obj"] else []
+        context["results"] = fetch_results(ids, self.form.query if ids else "")
         context["full_text"] = uses_full_text()
         context["query"] = self.form.query
+        context["rank_window"] = RANK_WINDOW
+        context["window_full"] = bool(
+            context["paginator"] and context["paginator"].count >= RANK_WINDOW
+        )
         return context
 
 
