@@ -41,7 +41,7 @@ def main():
         desktop.screenshot(path=OUT / "commentary-desktop.png", full_page=True)
         desktop.goto(args.base_url + "/search/?q=" + args.query.replace(" ", "+"))
         desktop.screenshot(path=OUT / "search.png")
-        phone = browser.new_page(viewport={"width": 375, "height": 812}, device_scale_factor=2)
+        phone = browser.new_page(viewport={"width": 375, "height": 812})
         phone.goto(url)
         phone.screenshot(path=OUT / "commentary-375.png", full_page=True)
         browser.close()
