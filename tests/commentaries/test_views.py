@@ -574,3 +574,11 @@ def test_a_cached_page_runs_no_queries(client, busy_archive, django_assert_num_q
     client.get(piece.get_absolute_url())
     with django_assert_num_queries(0):
         assert client.get(piece.get_absolute_url()).status_code == 200
+
+
+def test_server_error_page_renders_without_context_or_database():
+    from django.template.loader import render_to_string
+
+    page = render_to_string("500.html")
+    assert "Something went wrong" in page
+    assert "<script" not in page
