@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 
 from authors.models import Affiliation, Author
 
-from .models import Byline, Commentary, Series, Topic
+from .models import Byline, Commentary, Series, TaggedCommentary, Topic
 
 LISTING_DEFERRED = ("body", "search_vector")
 PERMALINK = re.compile(r"(?P<number>[0-9]{1,9})(?P<suffix>[rR][0-9]{0,3})?")
@@ -51,6 +51,26 @@ def newest_per_series():
     )
     pieces = {piece.pk: piece for piece in listing().filter(pk__in=ids)}
     return sorted(pieces.values(), key=lambda p: (p.series.position, p.series.name))
+
+
+def filter_choices(base):
+    """Years, topics and authors that occur in `base` (published pieces), for
+    a listing's filter menus."""
+    ids = base.values("pk")
+    return {
+        "years": sorted(
+            (y for y in base.order_by().values_list("year", flat=True).distinct() if y),
+            reverse=True,
+        ),
+        # EXISTS stops at the first piece found, where a join and DISTINCT
+        # would read every byline and topic link of a large series.
+        "topics": Topic.objects.filter(
+            Exists(TaggedCommentary.objects.filter(tag=OuterRef("pk"), content_object__in=ids))
+        ).order_by("name"),
+        "authors": Author.objects.filter(
+            Exists(Byline.objects.filter(author=OuterRef("pk"), commentary__in=ids))
+        ).order_by("sort_name", "name"),
+    }
 
 
 def topics_with_counts():

@@ -1,17 +1,15 @@
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView, TemplateView
 
-from authors.models import Author
-
 from . import citations, selectors
 from .forms import ArchiveFilterForm, SearchForm
 from .metadata import commentary_json_ld
-from .models import Byline, Commentary, Series, TaggedCommentary, Topic
+from .models import Commentary, Series, Topic
 from .search import RANK_WINDOW, fetch_results, ranked_ids, uses_full_text
 
 PAGE_SIZE = 20
@@ -44,21 +42,7 @@ class FilteredListMixin(PublishedMixin):
     context_object_name = "commentaries"
 
     def filter_choices(self, base):
-        ids = base.values("pk")
-        return {
-            "years": sorted(
-                (y for y in base.order_by().values_list("year", flat=True).distinct() if y),
-                reverse=True,
-            ),
-            # EXISTS stops at the first piece found, where a join and DISTINCT
-            # would read every byline and topic link of a large series.
-            "topics": Topic.objects.filter(
-                Exists(TaggedCommentary.objects.filter(tag=OuterRef("pk"), content_object__in=ids))
-            ).order_by("name"),
-            "authors": Author.objects.filter(
-                Exists(Byline.objects.filter(author=OuterRef("pk"), commentary__in=ids))
-            ).order_by("sort_name", "name"),
-        }
+        return selectors.filter_choices(base)
 
     def get_queryset(self):
         base = super().get_queryset().filter(self.base_filter())
