@@ -218,7 +218,11 @@ class Commentary(models.Model):
         get_latest_by = "published_at"
         verbose_name_plural = "commentaries"
         permissions = [("publish_commentary", "Can publish, schedule and unpublish commentaries")]
-        indexes = [models.Index(fields=["status", "published_at"], name="commentary_visible_idx")]
+        indexes = [
+            models.Index(fields=["status", "published_at"], name="commentary_visible_idx"),
+            # A series' pages and its newest piece, newest first.
+            models.Index(fields=["series", "-published_at"], name="commentary_series_recent_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["series", "year", "number", "suffix"], name="unique_number_per_series_year"
