@@ -74,6 +74,9 @@ class SeriesYearView(PublishedMixin, ListView):
     template_name = "commentaries/series_year.html"
     context_object_name = "commentaries"
     allow_empty = False
+    # A printed annual index has every piece of the year; pages keep a very
+    # busy year's page light.
+    paginate_by = 200
 
     @cached_property
     def series(self):
