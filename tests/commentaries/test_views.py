@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.flatpages.models import FlatPage
 from django.contrib.sites.models import Site
+from django.db import connection
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -584,3 +585,17 @@ def test_server_error_page_renders_without_context_or_database():
     page = render_to_string("500.html")
     assert "Something went wrong" in page
     assert "<script" not in page
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="only SQLite rebuilds tables")
+def test_former_address_trigger_survives_a_sqlite_table_rebuild(client):
+    from django.core.management import call_command
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER commentaries_remember_address")
+    call_command("migrate", verbosity=0)
+    piece = CommentaryFactory(published=True, slug="before-rebuild")
+    old_url = piece.get_absolute_url()
+    piece.slug = "after-rebuild"
+    piece.save()
+    assert client.get(old_url)["Location"] == piece.get_absolute_url()
