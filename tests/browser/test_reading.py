@@ -78,6 +78,7 @@ def page_types(piece):
         "topic": "/topics/maritime-security/",
         "search": "/search/?q=coast+guards",
         "empty search": "/search/?q=",
+        "search error": "/search/?q=" + "x" * 501,
         "static page": "/about/",
         "not found": "/no/such/page/here/",
     }
@@ -96,6 +97,7 @@ def page_types(piece):
         "topic",
         "search",
         "empty search",
+        "search error",
         "static page",
         "not found",
     ],
