@@ -138,15 +138,16 @@ def test_protected_email_becomes_a_working_mailto_link_with_javascript(live_serv
     assert link.inner_text() == "saeme.kim@example.org"
 
 
-def test_commentary_page_is_readable_at_320_pixels_without_sideways_scrolling(
+def test_every_page_type_is_readable_at_320_pixels_without_sideways_scrolling(
     live_server, page, archive
 ):
     page.set_viewport_size({"width": 320, "height": 640})
-    page.goto(live_server.url + archive.get_absolute_url())
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0
+    for name, url in page_types(archive).items():
+        page.goto(live_server.url + url)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, name
 
 
 def test_print_shows_the_article_bylines_and_disclaimer_but_not_navigation(
