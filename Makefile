@@ -30,7 +30,9 @@ migrate: install
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 
 demo: migrate
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py setup_roles
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py load_demo
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py createinitialrevisions --comment "Demo content loaded."
 
 run: demo
 	@echo ""
@@ -39,6 +41,9 @@ run: demo
 	@echo "  Create an admin account with: $(BIN)/python manage.py createsuperuser"
 	@echo "  (with DEBUG=true, or the same environment you run the site with)"
 	@echo ""
+	@echo "  Emails are queued and sent by a worker started beside the server (db_worker)."
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py db_worker & \
+	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install node

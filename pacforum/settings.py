@@ -6,6 +6,7 @@ defaults are safe: without `DEBUG=true` the site refuses to start unless a real
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -52,7 +53,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "commentaries.admin_site.EditorsAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -65,22 +66,38 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "taggit",
     "django_ckeditor_5",
+    "reversion",
     "commentaries",
     "authors",
     "subscriptions",
+    "django_tasks",
+    "django_tasks_db",
+    # Security and reliability (issue 6)
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "wordpress",
 ]
 
 MIDDLEWARE = [
+    "pacforum.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "pacforum.security.PermissionsPolicyMiddleware",
+    "pacforum.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.redirects.middleware.RedirectFallbackMiddleware",
+    "wordpress.middleware.WordPressShortlinkMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
+    "pacforum.health.DatabaseUnavailableMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "pacforum.urls"
@@ -99,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "pacforum.context_processors.site",
                 "commentaries.context_processors.navigation",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -125,11 +143,13 @@ if env_bool("CACHE_DISABLED", False):
     # Every cache read misses: for "cold" benchmarks and for debugging.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 elif env("REDIS_URL"):
+    # A down or slow Redis makes every lookup a miss instead of an error (pacforum/cache.py).
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "pacforum.cache.FailSafeRedisCache",
             "LOCATION": env("REDIS_URL"),
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "pacforum"),
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
@@ -196,33 +216,182 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Rich text: django-ckeditor-5. The editors' toolbar lives in commentaries/editor.py.
+# Rich text: django-ckeditor-5. One toolbar for every rich-text field; the
+# sanitiser's allowlist (pacforum/sanitizer.py) keeps exactly what it makes.
+# Uploads go through the admin's own view (staff only, images checked by Pillow).
 CKEDITOR_5_FILE_STORAGE = "django.core.files.storage.FileSystemStorage"
+CKEDITOR_5_FILE_UPLOAD_PERMISSION = "staff"
+CKEDITOR_5_UPLOAD_FILE_TYPES = ["jpeg", "jpg", "png", "gif", "webp"]
+CKEDITOR_5_MAX_FILE_SIZE = env_int("CKEDITOR_5_MAX_FILE_SIZE", 5)  # megabytes
+CK_EDITOR_5_UPLOAD_FILE_VIEW_NAME = "admin:editor_image_upload"
 CKEDITOR_5_CONFIGS = {
     "default": {
-        "toolbar": [
-            "heading",
-            "|",
-            "bold",
-            "italic",
-            "superscript",
-            "link",
-            "|",
-            "bulletedList",
-            "numberedList",
-            "blockQuote",
-            "insertTable",
-            "|",
-            "undo",
-            "redo",
-        ],
+        "toolbar": {
+            "items": [
+                "heading",
+                "|",
+                "bold",
+                "italic",
+                "superscript",
+                "link",
+                "|",
+                "bulletedList",
+                "numberedList",
+                "blockQuote",
+                "insertTable",
+                "insertImage",
+                "|",
+                "removeFormat",
+                "undo",
+                "redo",
+            ],
+            "shouldNotGroupWhenFull": True,
+        },
+        "heading": {
+            "options": [
+                {"model": "paragraph", "title": "Paragraph", "class": "ck-heading_paragraph"},
+                {
+                    "model": "heading2",
+                    "view": "h2",
+                    "title": "Heading",
+                    "class": "ck-heading_heading2",
+                },
+                {
+                    "model": "heading3",
+                    "view": "h3",
+                    "title": "Subheading",
+                    "class": "ck-heading_heading3",
+                },
+            ]
+        },
+        "image": {
+            "toolbar": [
+                "imageTextAlternative",
+                "toggleImageCaption",
+                "|",
+                "imageStyle:block",
+                "imageStyle:side",
+            ],
+        },
+        "table": {
+            "contentToolbar": ["tableColumn", "tableRow", "mergeTableCells", "toggleTableCaption"]
+        },
+        "list": {"properties": {"styles": False, "startIndex": True, "reversed": True}},
+        "link": {"defaultProtocol": "https://"},
+        # Bundled plugins whose output the sanitiser would strip (inline sizes,
+        # embeds, checkboxes): better not offered than silently lost.
+        "removePlugins": ["ImageResize", "MediaEmbed", "TodoList"],
     },
 }
 
+# Subscriptions: emails leave through a task queue (django-tasks backport, the
+# database backend of django-tasks-db, worked by `manage.py db_worker`).
+TASKS = {
+    "default": {
+        "BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
+
+# ---------------------------------------------------------------------------
+# Security and reliability (issue 6). Promises and their tests: docs/security.md.
+# ---------------------------------------------------------------------------
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+# Public pages: no inline script without the request's nonce ({{ CSP_NONCE }}
+# in templates, request.csp_nonce in views), no inline styles, nothing from
+# other origins.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# The admin and the CKEditor 5 upload view: CKEditor injects <style> elements
+# and previews uploads as data:/blob: images. Scripts are still self/nonce only.
+CSP_ADMIN_PATH_PREFIXES = ["/admin/", "/ckeditor5/"]
+CSP_ADMIN_DIRECTIVES = {
+    **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+    "style-src": [SELF, UNSAFE_INLINE],
+    "img-src": [SELF, "data:", "blob:"],
+}
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
+
+# Admin sign-in: django-axes locks a username+IP pair out after
+# AXES_FAILURE_LIMIT failures for AXES_COOLOFF_MINUTES.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "security/lockout.html"
+AXES_VERBOSE = False
+# Behind a reverse proxy, name the header carrying the client address
+# (e.g. HTTP_X_FORWARDED_FOR) or every reader shares the proxy's address.
+if env("AXES_CLIENT_IP_HEADER"):
+    AXES_IPWARE_META_PRECEDENCE_ORDER = [env("AXES_CLIENT_IP_HEADER"), "REMOTE_ADDR"]
+
+# Only staff have accounts: sessions end after STAFF_SESSION_HOURS (8 by
+# default) and when the browser closes.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
+SESSION_COOKIE_AGE = env_int("STAFF_SESSION_HOURS", 8) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Optional two-factor sign-in for staff (django-otp TOTP). Give every staff
+# user a TOTP device in the admin ("TOTP devices") before turning it on.
+OTP_REQUIRED_FOR_STAFF = env_bool("OTP_REQUIRED_FOR_STAFF", False)
+OTP_TOTP_ISSUER = SITE_NAME
+
+# Upload limits used by pacforum/uploads.py (and Django's request parsing).
+UPLOAD_MAX_IMAGE_BYTES = env_int("UPLOAD_MAX_IMAGE_BYTES", 5 * 1024 * 1024)
+UPLOAD_MAX_PDF_BYTES = env_int("UPLOAD_MAX_PDF_BYTES", 20 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o644
+
+# Structured logs: one JSON object per line on stdout, with the request id.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "pacforum.requestlog.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "pacforum.requestlog.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["request_id"],
+            "formatter": env("LOG_FORMAT", "json"),
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # RequestLogMiddleware already logs every request once, with its status.
+        "django.server": {"level": "WARNING"},
+    },
 }

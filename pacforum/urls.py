@@ -5,8 +5,17 @@ from django.urls import include, path
 from commentaries.cache import public_page
 from commentaries.sitemaps import sitemap_index, sitemap_section
 from commentaries.views import robots_txt
+from pacforum import health
+from pacforum.security import require_otp_for_staff
+
+if settings.OTP_REQUIRED_FOR_STAFF:
+    require_otp_for_staff(admin.site)
+
+handler500 = "pacforum.health.handler500"
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("ckeditor5/", include("django_ckeditor_5.urls")),
     path("authors/", include("authors.urls")),
@@ -14,6 +23,7 @@ urlpatterns = [
     path("sitemap.xml", public_page(sitemap_index), name="sitemap"),
     path("sitemap-<slug:section>.xml", public_page(sitemap_section), name="sitemap_section"),
     path("robots.txt", robots_txt, name="robots"),
+    path("", include("subscriptions.urls")),
     path("", include("commentaries.urls")),
 ]
 

@@ -1,6 +1,22 @@
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class SubscriptionRequestQuerySet(models.QuerySet):
+    def for_email(self, email):
+        return self.filter(email__iexact=email)
+
+    def pending(self):
+        return self.filter(status=SubscriptionRequest.Status.PENDING)
+
+    def confirmed(self):
+        return self.filter(status=SubscriptionRequest.Status.CONFIRMED)
+
+    def never_confirmed_since(self, moment):
+        """Pending requests, never confirmed, last asked for before `moment`."""
+        return self.pending().filter(confirmed_at__isnull=True, last_requested_at__lt=moment)
 
 
 class SubscriptionRequest(models.Model):
@@ -22,9 +38,24 @@ class SubscriptionRequest(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    last_requested_at = models.DateTimeField(
+        default=timezone.now,
+        verbose_name="last asked at",
+        help_text="When the visitor last submitted the form; unconfirmed requests are "
+        "purged a while after this.",
+    )
+    confirmation_sent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        verbose_name="confirmation email sent at",
+        help_text="When the last confirmation email left the mail server.",
+    )
+
+    objects = SubscriptionRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = "subscription request"
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),

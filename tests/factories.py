@@ -1,3 +1,4 @@
+import io
 from datetime import timedelta
 
 import factory
@@ -93,8 +94,38 @@ class BylineFactory(DjangoModelFactory):
 class SubscriptionRequestFactory(DjangoModelFactory):
     class Meta:
         model = SubscriptionRequest
+        skip_postgeneration_save = True
 
     name = factory.Faker("name")
     email = factory.Sequence(lambda n: f"reader{n}@example.com")
     consent_text = "We keep your name and email only to send the series you chose."
     consent_version = "2026-11"
+
+    @factory.post_generation
+    def series(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.series.set(extracted)
+
+
+# The editors' workspace (issue 3): staff accounts in the roles `setup_roles` creates.
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = "auth.User"
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    password = factory.django.Password("a-long-test-password")
+    is_staff = True
+
+    @factory.post_generation
+    def groups(self, create, names, **kwargs):
+        from django.contrib.auth.models import Group
+        from django.core.management import call_command
+
+        if not names:
+            return
+        if Group.objects.filter(name__in=names).count() != len(names):
+            call_command("setup_roles", stdout=io.StringIO())
+        self.groups.add(*Group.objects.filter(name__in=names))

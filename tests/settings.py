@@ -14,3 +14,9 @@ STORAGES = {
 }
 SECURE_SSL_REDIRECT = False
 MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
+
+# Subscriptions: run queued tasks in-process (after commit) so tests see the emails.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# django-axes needs a request in authenticate(), which the test client's
+# login() does not pass; the lockout tests turn it back on.
+AXES_ENABLED = False

@@ -1,0 +1,185 @@
+"""export_archive / import_archive: a round trip loses nothing."""
+
+import io
+import json
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from authors.models import Affiliation, Author, Organization
+from commentaries.demo import load_demo
+from commentaries.models import Byline, Commentary, Series, TaggedCommentary, Topic
+from subscriptions.models import SubscriptionRequest
+from tests.factories import SeriesFactory, SubscriptionRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+CONTENT_MODELS = [
+    SubscriptionRequest,
+    TaggedCommentary,
+    Byline,
+    Commentary,
+    Affiliation,
+    Author,
+    Organization,
+    Topic,
+    Series,
+]
+
+
+def _natural(obj):
+    """How a related row is named across databases (ids differ after import)."""
+    if obj is None:
+        return None
+    if isinstance(obj, Commentary):
+        return (obj.series.slug, obj.year, obj.number, obj.suffix, obj.slug, obj.title)
+    if isinstance(obj, Organization):
+        return obj.name
+    return obj.slug
+
+
+def snapshot():
+    """Every field of every content row, with relations by natural key."""
+    rows = {}
+    for model in CONTENT_MODELS:
+        entries = []
+        for obj in model.objects.all():
+            entry = {}
+            for field in model._meta.concrete_fields:
+                if field.primary_key:
+                    continue
+                if field.is_relation:
+                    entry[field.name] = _natural(getattr(obj, field.name))
+                else:
+                    value = field.value_from_object(obj)
+                    entry[field.name] = getattr(value, "name", value)
+            if model is SubscriptionRequest:
+                entry["series"] = sorted(s.slug for s in obj.series.all())
+            entries.append(repr(sorted(entry.items())))
+        rows[model.__name__] = sorted(entries)
+    return rows
+
+
+def empty_the_database():
+    for model in CONTENT_MODELS:
+        model.objects.all().delete()
+
+
+@pytest.fixture
+def demo_with_subscriptions():
+    load_demo()
+    pacnet = Series.objects.get(slug="pacnet")
+    SubscriptionRequestFactory(name="Reader One").series.set([pacnet])
+    SubscriptionRequestFactory(name="Reader Two", organization="")
+    Byline.objects.filter(pk=Byline.objects.first().pk).update(bio="", email="")
+    author = Author.objects.first()
+    Affiliation.objects.filter(author=author).update(
+        is_current=False, start_date=date(2015, 1, 1), end_date=date(2019, 6, 30)
+    )
+
+
+def test_export_then_import_into_an_empty_database_restores_every_field(
+    demo_with_subscriptions, tmp_path
+):
+    before = snapshot()
+    assert Commentary.objects.filter(responds_to__isnull=False).exists()
+    assert all(before[name] for name in before), "the demo should fill every table"
+    path = tmp_path / "archive.jsonl"
+
+    call_command("export_archive", str(path), "--with-subscriptions", stdout=io.StringIO())
+    empty_the_database()
+    assert all(not rows for rows in snapshot().values())
+    out = io.StringIO()
+    call_command("import_archive", str(path), stdout=out)
+
+    after = snapshot()
+    assert {name: len(rows) for name, rows in after.items()} == {
+        name: len(rows) for name, rows in before.items()
+    }
+    assert after == before
+    assert "Imported" in out.getvalue()
+
+
+def test_subscription_requests_stay_out_of_the_archive_unless_asked_for(
+    demo_with_subscriptions, tmp_path
+):
+    path = tmp_path / "archive.jsonl"
+    call_command("export_archive", str(path), stdout=io.StringIO())
+    types = {json.loads(line)["type"] for line in path.read_text().splitlines()}
+    assert "subscription_request" not in types
+    assert {"series", "topic", "organization", "author", "commentary"} <= types
+
+
+def test_import_refuses_a_database_that_already_has_content(tmp_path):
+    SeriesFactory()
+    path = tmp_path / "archive.jsonl"
+    call_command("export_archive", str(path), stdout=io.StringIO())
+    with pytest.raises(CommandError, match="already has content"):
+        call_command("import_archive", str(path))
+
+
+def test_a_broken_archive_is_reported_by_line_and_nothing_is_imported(tmp_path):
+    path = tmp_path / "archive.jsonl"
+    path.write_text(
+        '{"type": "archive", "format": "pacforum-archive", "version": 1}\n'
+        + json.dumps(
+            {
+                "type": "series",
+                "name": "Good",
+                "slug": "good",
+                "short_label": "Good",
+                "description": "",
+                "disclaimer": "",
+                "numbering": "yearly",
+                "subscribable": True,
+                "position": 1,
+                "created_at": "2024-01-01T00:00:00+00:00",
+                "updated_at": "2024-01-01T00:00:00+00:00",
+            }
+        )
+        + "\n"
+        + '{"type": "commentary", "series": "missing"}\n'
+    )
+    with pytest.raises(CommandError, match="line 3: refers to unknown series “missing”"):
+        call_command("import_archive", str(path))
+    assert not Series.objects.exists()
+
+
+def test_a_file_that_is_not_an_archive_is_refused_with_a_clear_message(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("hello\n")
+    with pytest.raises(CommandError, match="line 1: not valid JSON"):
+        call_command("import_archive", str(path))
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("import_archive", str(tmp_path / "missing.jsonl"))
+
+
+def test_an_invalid_value_in_the_archive_is_reported_with_its_field(tmp_path):
+    path = tmp_path / "archive.jsonl"
+    record = {
+        "type": "series",
+        "name": "Admin",
+        "slug": "admin",
+        "short_label": "A",
+        "description": "",
+        "disclaimer": "",
+        "numbering": "yearly",
+        "subscribable": True,
+        "position": 1,
+        "created_at": "2024-01-01T00:00:00+00:00",
+        "updated_at": "2024-01-01T00:00:00+00:00",
+    }
+    path.write_text(
+        '{"type": "archive", "format": "pacforum-archive", "version": 1}\n'
+        + json.dumps(record)
+        + "\n"
+    )
+    with pytest.raises(CommandError, match="line 2: slug:"):
+        call_command("import_archive", str(path))
+
+
+def test_export_to_a_folder_that_does_not_exist_is_a_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="Cannot write"):
+        call_command("export_archive", str(tmp_path / "missing" / "archive.jsonl"))
