@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.contrib.flatpages.models import FlatPage
 from django.core.cache import cache
+from django.db.models import Exists, OuterRef
 from django.utils.functional import SimpleLazyObject
 
 from .cache import NAVIGATION_KEY, cache_seconds, content_version
-from .models import Series
+from .models import Commentary, Series
 
 STATIC_PAGE_URLS = ("/about/", "/history/")
 
@@ -29,7 +30,9 @@ def _navigation():
                     "url": series.get_absolute_url(),
                     "subscribable": series.subscribable,
                 }
-                for series in Series.objects.only("name", "slug", "subscribable", "position")
+                for series in Series.objects.filter(
+                    Exists(Commentary.objects.published().filter(series=OuterRef("pk")))
+                ).only("name", "slug", "subscribable", "position")
             ],
             "pages": [
                 {"url": url, "title": pages[url]} for url in STATIC_PAGE_URLS if url in pages
@@ -40,8 +43,8 @@ def _navigation():
 
 
 def navigation(request):
-    """Series and static pages for the header and footer, cached per content
-    version (so templates never query)."""
+    """Series with published pieces and the static pages, for the header and
+    footer; cached per content version (so templates never query)."""
     return {
         "navigation": SimpleLazyObject(_navigation),
         "page_url": request.build_absolute_uri(request.path),

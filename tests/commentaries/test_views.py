@@ -599,3 +599,11 @@ def test_former_address_trigger_survives_a_sqlite_table_rebuild(client):
     piece.slug = "after-rebuild"
     piece.save()
     assert client.get(old_url)["Location"] == piece.get_absolute_url()
+
+
+def test_navigation_lists_only_series_with_published_pieces(client):
+    CommentaryFactory(published=True, series=SeriesFactory(name="Live series"))
+    CommentaryFactory(series=SeriesFactory(name="Only drafts so far"))
+    page = html(client.get("/"))
+    assert "Live series" in page
+    assert "Only drafts so far" not in page
