@@ -1,10 +1,12 @@
 from django.urls import path
 
+from commentaries.cache import public_page
+
 from . import views
 
 app_name = "authors"
 
 urlpatterns = [
-    path("", views.AuthorListView.as_view(), name="index"),
-    path("<slug:slug>/", views.AuthorView.as_view(), name="detail"),
+    path("", public_page(views.AuthorListView.as_view()), name="index"),
+    path("<slug:slug>/", public_page(views.AuthorView.as_view()), name="detail"),
 ]

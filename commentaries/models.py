@@ -1,7 +1,9 @@
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -137,7 +139,9 @@ class CommentaryQuerySet(models.QuerySet):
         return self.filter(status=Commentary.Status.DRAFT)
 
     def with_bylines(self):
-        return self.select_related("series").prefetch_related("bylines__author")
+        return self.select_related("series").prefetch_related(
+            models.Prefetch("bylines", queryset=Byline.objects.select_related("author"))
+        )
 
     def in_series(self, series):
         return self.filter(series=series)
@@ -188,6 +192,12 @@ class Commentary(models.Model):
         max_length=255, blank=True, help_text="“Originally published in …”, if it was."
     )
     original_url = models.URLField(blank=True, verbose_name="original URL")
+    search_vector = SearchVectorField(
+        null=True,
+        editable=False,
+        help_text="Kept current by the database (PostgreSQL only): title, summary, "
+        "authors, topics and body, weighted in that order.",
+    )
     last_edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -208,7 +218,11 @@ class Commentary(models.Model):
         get_latest_by = "published_at"
         verbose_name_plural = "commentaries"
         permissions = [("publish_commentary", "Can publish, schedule and unpublish commentaries")]
-        indexes = [models.Index(fields=["status", "published_at"], name="commentary_visible_idx")]
+        indexes = [
+            models.Index(fields=["status", "published_at"], name="commentary_visible_idx"),
+            # A series' pages and its newest piece, newest first.
+            models.Index(fields=["series", "-published_at"], name="commentary_series_recent_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["series", "year", "number", "suffix"], name="unique_number_per_series_year"
@@ -339,3 +353,29 @@ class Byline(models.Model):
             self.bio = self.author.short_bio
         if not self.email:
             self.email = self.author.email
+
+
+class FormerAddress(models.Model):
+    """An address a piece used to have, so that old links keep working.
+
+    The database writes these rows itself (a trigger on the commentary table)
+    whenever a piece's slug, year or series changes, whatever code path saved it."""
+
+    commentary = models.ForeignKey(
+        Commentary, on_delete=models.CASCADE, related_name="former_addresses"
+    )
+    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    slug = models.SlugField(max_length=200)
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "former address"
+        verbose_name_plural = "former addresses"
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year", "slug"], name="unique_former_address")
+        ]
+
+    def __str__(self):
+        return f"/{self.series.slug}/{self.year}/{self.slug}/"

@@ -1,13 +1,48 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
+from .cache import public_page
+from .feeds import feed_view
 
 app_name = "commentaries"
 
+SERIES = r"(?P<series>[-a-zA-Z0-9_]+)"
+YEAR = r"(?P<year>[0-9]{4})"
+SLUG = r"(?P<slug>[-a-zA-Z0-9_]+)"
+
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
+    path("", public_page(views.HomeView.as_view()), name="home"),
+    path("search/", public_page(views.SearchView.as_view()), name="search"),
     path("preview/<int:pk>/", views.CommentaryPreviewView.as_view(), name="preview"),
-    path("topics/<slug:slug>/", views.TopicView.as_view(), name="topic"),
-    path("<slug:series>/", views.SeriesView.as_view(), name="series"),
-    path("<slug:series>/<int:year>/<slug:slug>/", views.CommentaryView.as_view(), name="detail"),
+    path("topics/", public_page(views.TopicListView.as_view()), name="topics"),
+    path("topics/<slug:slug>/", public_page(views.TopicView.as_view()), name="topic"),
+    path("feeds/rss/", public_page(feed_view("all", "rss")), name="feed_rss"),
+    path("feeds/atom/", public_page(feed_view("all", "atom")), name="feed_atom"),
+]
+for kind in ("series", "author", "topic"):
+    urlpatterns += [
+        path(
+            f"feeds/{kind}/<slug:slug>/rss/",
+            public_page(feed_view(kind, "rss")),
+            name=f"{kind}_feed_rss",
+        ),
+        path(
+            f"feeds/{kind}/<slug:slug>/atom/",
+            public_page(feed_view(kind, "atom")),
+            name=f"{kind}_feed_atom",
+        ),
+    ]
+urlpatterns += [
+    path("<slug:series>/", public_page(views.SeriesView.as_view()), name="series"),
+    re_path(
+        rf"^{SERIES}/{YEAR}/$", public_page(views.SeriesYearView.as_view()), name="series_year"
+    ),
+    re_path(
+        rf"^{SERIES}/{YEAR}/{SLUG}/$", public_page(views.CommentaryView.as_view()), name="detail"
+    ),
+    re_path(
+        rf"^{SERIES}/{YEAR}/{SLUG}/cite\.(?P<format>bib|ris)$",
+        public_page(views.CitationView.as_view()),
+        name="cite",
+    ),
 ]

@@ -1,59 +1,204 @@
-from django.http import Http404
+from django.conf import settings
+from django.db.models import Q
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
-from django.views.generic import DetailView, ListView
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.views.generic import DetailView, ListView, TemplateView
 
+from . import citations, selectors
+from .forms import ArchiveFilterForm, SearchForm
+from .metadata import commentary_json_ld
 from .models import Commentary, Series, Topic
+from .search import RANK_WINDOW, fetch_results, ranked_ids, uses_full_text
+
+PAGE_SIZE = 20
 
 
 class PublishedMixin:
     """Readers see published pieces whose time has come; nothing else."""
 
     def get_queryset(self):
-        return Commentary.objects.published().with_bylines()
+        return selectors.listing()
 
 
-class HomeView(PublishedMixin, ListView):
+class HomeView(TemplateView):
     template_name = "commentaries/home.html"
-    context_object_name = "commentaries"
-    paginate_by = 20
+    latest_count = 10
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            latest=list(selectors.listing()[: self.latest_count]),
+            newest_per_series=selectors.newest_per_series(),
+            featured_topics=list(Topic.objects.filter(featured=True)),
+            **kwargs,
+        )
 
 
-class SeriesView(PublishedMixin, ListView):
-    template_name = "commentaries/series_detail.html"
+class FilteredListMixin(PublishedMixin):
+    """A paginated listing with year, topic and author filters (`?year=2019`)."""
+
+    paginate_by = PAGE_SIZE
     context_object_name = "commentaries"
-    paginate_by = 20
+
+    def filter_choices(self, base):
+        return selectors.filter_choices(base)
 
     def get_queryset(self):
-        self.series = get_object_or_404(Series, slug=self.kwargs["series"])
-        return super().get_queryset().in_series(self.series)
+        base = super().get_queryset().filter(self.base_filter())
+        choices = self.filter_choices(Commentary.objects.published().filter(self.base_filter()))
+        self.filter_form = ArchiveFilterForm(self.request.GET, **choices)
+        return self.filter_form.filter(base)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(filter_form=self.filter_form, **kwargs)
+
+
+class SeriesView(FilteredListMixin, ListView):
+    template_name = "commentaries/series_detail.html"
+
+    @cached_property
+    def series(self):
+        return get_object_or_404(Series, slug=self.kwargs["series"])
+
+    def base_filter(self):
+        return Q(series=self.series)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(series=self.series, **kwargs)
 
 
-class TopicView(PublishedMixin, ListView):
-    template_name = "commentaries/topic_detail.html"
+class SeriesYearView(PublishedMixin, ListView):
+    """A year's annual index: every piece of the year, in number order."""
+
+    template_name = "commentaries/series_year.html"
     context_object_name = "commentaries"
-    paginate_by = 20
+    allow_empty = False
+    # A printed annual index has every piece of the year; pages keep a very
+    # busy year's page light.
+    paginate_by = 200
+
+    @cached_property
+    def series(self):
+        return get_object_or_404(Series, slug=self.kwargs["series"])
 
     def get_queryset(self):
-        self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
-        return super().get_queryset().filter(topics=self.topic)
+        return (
+            super()
+            .get_queryset()
+            .in_series(self.series)
+            .filter(year=self.kwargs["year"])
+            .order_by("number", "suffix", "published_at", "id")
+        )
+
+    def get_context_data(self, **kwargs):
+        years = sorted(
+            {
+                y
+                for y in Commentary.objects.published()
+                .in_series(self.series)
+                .order_by()
+                .values_list("year", flat=True)
+                .distinct()
+                if y
+            },
+            reverse=True,
+        )
+        return super().get_context_data(
+            series=self.series, year=self.kwargs["year"], years=years, **kwargs
+        )
+
+
+class TopicListView(ListView):
+    template_name = "commentaries/topic_list.html"
+    context_object_name = "topics"
+
+    def get_queryset(self):
+        return selectors.topics_with_counts().order_by("name")
+
+
+class TopicView(FilteredListMixin, ListView):
+    template_name = "commentaries/topic_detail.html"
+
+    @cached_property
+    def topic(self):
+        return get_object_or_404(Topic, slug=self.kwargs["slug"])
+
+    def base_filter(self):
+        return Q(topics=self.topic)
+
+    def filter_choices(self, base):
+        return {**super().filter_choices(base), "topics": ()}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(topic=self.topic, **kwargs)
 
 
-class CommentaryView(PublishedMixin, DetailView):
+class CommentaryView(DetailView):
+    """The commentary page. An old address (former slug) or a short permalink
+    (`/pacnet/2019/68r/`) redirects permanently to the canonical address."""
+
     template_name = "commentaries/commentary_detail.html"
     context_object_name = "commentary"
 
+    def get_queryset(self):
+        return selectors.for_reading(Commentary.objects.published())
+
     def get_object(self, queryset=None):
         return get_object_or_404(
-            self.get_queryset().prefetch_related("topics"),
+            self.get_queryset() if queryset is None else queryset,
             series__slug=self.kwargs["series"],
             year=self.kwargs["year"],
             slug=self.kwargs["slug"],
+        )
+
+    def find_moved(self):
+        return selectors.find_moved(
+            series=self.kwargs["series"], year=self.kwargs["year"], slug=self.kwargs["slug"]
+        )
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            moved = self.find_moved()
+            if moved is None:
+                raise
+            return HttpResponsePermanentRedirect(moved.get_absolute_url() + self.suffix_path())
+
+    def suffix_path(self):
+        return ""
+
+    def get_context_data(self, **kwargs):
+        commentary = self.object
+        absolute = self.request.build_absolute_uri
+        path = (
+            commentary.get_absolute_url()
+            if commentary.year is not None
+            else reverse("commentaries:preview", args=[commentary.pk])
+        )
+        url = absolute(path)
+        publisher = settings.SITE_NAME
+        previous, following = selectors.commentary_neighbours(commentary)
+        closing = [
+            (byline, byline.email if byline.email and byline.author.show_email else "")
+            for byline in commentary.bylines.all()
+        ]
+        return super().get_context_data(
+            canonical_url=url,
+            closing_bylines=closing,
+            responses=selectors.responses_to(commentary),
+            in_response_to=selectors.in_response_to(commentary),
+            previous=previous,
+            next=following,
+            related=selectors.related_commentaries(commentary),
+            citable=commentary.year is not None,
+            chicago=citations.chicago(commentary, url, publisher),
+            apa=citations.apa(commentary, url, publisher),
+            structured_data=commentary_json_ld(
+                commentary, url=url, absolute=absolute, publisher=publisher
+            ),
+            **kwargs,
         )
 
 
@@ -69,11 +214,83 @@ class CommentaryPreviewView(CommentaryView):
 
     def get_object(self, queryset=None):
         return get_object_or_404(
-            Commentary.objects.with_bylines().prefetch_related("topics"), pk=self.kwargs["pk"]
+            selectors.for_reading(Commentary.objects.all()), pk=self.kwargs["pk"]
         )
+
+    def find_moved(self):
+        return None
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
         response["X-Robots-Tag"] = "noindex, nofollow"
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+class CitationView(CommentaryView):
+    """BibTeX (`cite.bib`) or RIS (`cite.ris`) download for a piece."""
+
+    formats = {
+        "bib": (citations.bibtex, "application/x-bibtex; charset=utf-8"),
+        "ris": (citations.ris, "application/x-research-info-systems; charset=utf-8"),
+    }
+
+    def suffix_path(self):
+        return f"cite.{self.kwargs['format']}"
+
+    def get_context_data(self, **kwargs):
+        return {"commentary": self.object}
+
+    def render_to_response(self, context, **response_kwargs):
+        commentary = context["commentary"]
+        render, content_type = self.formats[self.kwargs["format"]]
+        url = self.request.build_absolute_uri(commentary.get_absolute_url())
+        response = HttpResponse(
+            render(commentary, url, settings.SITE_NAME), content_type=content_type
+        )
+        filename = f"{citations.citation_key(commentary)}.{self.kwargs['format']}"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+class SearchView(ListView):
+    """Search results: the ranked ids are paginated, then one page of pieces
+    is fetched with snippets (see `commentaries.search`)."""
+
+    template_name = "commentaries/search.html"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        self.form = SearchForm(
+            self.request.GET or None,
+            series=Series.objects.all(),
+            topics=Topic.objects.order_by("name"),
+        )
+        if not self.form.is_bound or not self.form.is_valid() or not self.form.query:
+            return []
+        candidates = self.form.filter(Commentary.objects.published())
+        return ranked_ids(self.form.query, queryset=candidates)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(form=self.form, **kwargs)
+        ids = list(context["page_obj"].object_list) if context["page_obj"] else []
+        context["results"] = fetch_results(ids, self.form.query if ids else "")
+        context["full_text"] = uses_full_text()
+        context["query"] = self.form.query
+        context["rank_window"] = RANK_WINDOW
+        context["window_full"] = bool(
+            context["paginator"] and context["paginator"].count >= RANK_WINDOW
+        )
+        return context
+
+
+def robots_txt(request):
+    sitemap = request.build_absolute_uri(reverse("sitemap"))
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /preview/",
+        "Disallow: /search/",
+        f"Sitemap: {sitemap}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

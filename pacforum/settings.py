@@ -115,6 +115,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pacforum.context_processors.site",
+                "commentaries.context_processors.navigation",
                 "csp.context_processors.nonce",
             ],
         },

@@ -2,6 +2,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from commentaries.cache import public_page
+from commentaries.sitemaps import sitemap_index, sitemap_section
+from commentaries.views import robots_txt
 from pacforum import health
 from pacforum.security import require_otp_for_staff
 
@@ -15,6 +18,10 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("authors/", include("authors.urls")),
+    # Readers' site: sitemap and robots.txt (issue 4).
+    path("sitemap.xml", public_page(sitemap_index), name="sitemap"),
+    path("sitemap-<slug:section>.xml", public_page(sitemap_section), name="sitemap_section"),
+    path("robots.txt", robots_txt, name="robots"),
     path("", include("subscriptions.urls")),
     path("", include("commentaries.urls")),
 ]

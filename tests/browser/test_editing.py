@@ -94,8 +94,12 @@ def test_editor_writes_signs_and_publishes_a_commentary(live_server, page, outpu
     expect(body.locator("strong")).to_have_text("rising")
     expect(body.locator("i")).to_have_text("straining")
     expect(body.locator("ul li")).to_have_text(["Deterrence", "Diplomacy"])
-    expect(page.locator(".bylines > p")).to_have_text(
-        ["Ana Lee is a fellow at the Forum.", "Bo Kim is a professor in Seoul."]
+    # The readers' closing paragraphs: "Name (email, where allowed) bio".
+    expect(page.locator(".closing-byline")).to_have_text(
+        [
+            re.compile(r"^Ana Lee .*is a fellow at the Forum\.$"),
+            re.compile(r"^Bo Kim .*is a professor in Seoul\.$"),
+        ]
     )
     page.screenshot(path=f"{output_path}/published-page.png", full_page=True)
 

@@ -1,0 +1,192 @@
+"""Whole-page caching of the readers' site for anonymous visitors.
+
+Every cached page is stored under the current *content version*. Saving or
+deleting anything a public page shows (a piece, a byline, an author, a topic,
+a series, a static page, a redirect) starts a new version, so every page is
+rebuilt on its next visit; the receivers are connected in `apps.py` so that
+every code path that saves through the ORM (admin, shell, importer, services)
+invalidates. A cached page never outlives the next scheduled publish time, so
+scheduled pieces appear on time, and never lives longer than
+`PUBLIC_PAGE_CACHE_SECONDS` (which also bounds staleness after raw SQL edits).
+
+Logged-in visitors are never served a cached page and their pages are never
+stored. Responses carry an ETag and Last-Modified so repeat visits get 304s.
+"""
+
+import hashlib
+import time
+from datetime import datetime
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
+
+VERSION_KEY = "public-pages:version"
+NAVIGATION_KEY = "public-pages:navigation:{version}"
+PAGE_KEY = "public-pages:page:{version}:{digest}"
+
+
+def cache_seconds() -> int:
+    return getattr(settings, "PUBLIC_PAGE_CACHE_SECONDS", 300)
+
+
+def browser_seconds() -> int:
+    return getattr(settings, "PUBLIC_PAGE_BROWSER_SECONDS", 60)
+
+
+def content_version() -> str:
+    """The current content version: the time (ns) of the last change."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, str(time.time_ns()), None)
+        version = cache.get(VERSION_KEY) or str(time.time_ns())
+    return version
+
+
+def _new_version(**kwargs) -> None:
+    cache.set(VERSION_KEY, str(time.time_ns()), None)
+
+
+def content_changed(**kwargs) -> None:
+    """Signal receiver: start a new content version now and again after commit
+    (a page built while the transaction was open must not survive it)."""
+    _new_version()
+    transaction.on_commit(_new_version)
+
+
+def version_time(version: str) -> float:
+    try:
+        return int(version) / 1e9
+    except ValueError:
+        return time.time()
+
+
+def seconds_until_next_publication(now: datetime | None = None) -> int | None:
+    from .models import Commentary
+
+    upcoming = (
+        Commentary.objects.scheduled()
+        .order_by("published_at")
+        .values_list("published_at", flat=True)[:1]
+    )
+    if not upcoming:
+        return None
+    now = now or timezone.now()
+    return max(1, int((upcoming[0] - now).total_seconds()) + 1)
+
+
+def page_timeout() -> int:
+    timeout = cache_seconds()
+    upcoming = seconds_until_next_publication()
+    if upcoming is not None:
+        timeout = min(timeout, upcoming)
+    return timeout
+
+
+def _is_anonymous(request) -> bool:
+    user = getattr(request, "user", None)
+    return user is None or not user.is_authenticated
+
+
+def _finish(request, response, *, last_modified: float, max_age: int):
+    if not response.has_header("ETag"):
+        response["ETag"] = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
+    response["Last-Modified"] = http_date(last_modified)
+    patch_cache_control(response, public=True, max_age=max(0, min(browser_seconds(), max_age)))
+    patch_vary_headers(response, ["Cookie"])
+    return get_conditional_response(
+        request,
+        etag=response["ETag"],
+        last_modified=int(last_modified),
+        response=response,
+    )
+
+
+def public_page(view):
+    """Cache a public view's successful anonymous GET/HEAD responses."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        if not _is_anonymous(request):
+            response = view(request, *args, **kwargs)
+            patch_cache_control(response, private=True, no_cache=True)
+            patch_vary_headers(response, ["Cookie"])
+            return response
+
+        version = content_version()
+        digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        key = PAGE_KEY.format(version=version, digest=digest)
+        stored = cache.get(key)
+        if stored is not None:
+            response = HttpResponse(stored["content"], content_type=stored["content_type"])
+            for header, value in stored["headers"].items():
+                response[header] = value
+            response["X-Cache"] = "hit"
+            return _finish(
+                request,
+                response,
+                last_modified=version_time(version),
+                max_age=int(stored["expires"] - time.time()),
+            )
+
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()
+        if response.status_code != 200 or response.streaming or response.cookies:
+            return response
+        timeout = page_timeout()
+        cache.set(
+            key,
+            {
+                "content": response.content,
+                "content_type": response["Content-Type"],
+                "headers": {
+                    h: response[h]
+                    for h in ("Content-Disposition", "X-Robots-Tag", "Link")
+                    if response.has_header(h)
+                },
+                "expires": time.time() + timeout,
+            },
+            timeout,
+        )
+        response["X-Cache"] = "miss"
+        return _finish(request, response, last_modified=version_time(version), max_age=timeout)
+
+    return wrapped
+
+
+def connect_invalidation() -> None:
+    """Connect the receivers that start a new content version (from apps.ready)."""
+    from django.apps import apps
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    labels = [
+        "commentaries.Commentary",
+        "commentaries.Byline",
+        "commentaries.Series",
+        "commentaries.Topic",
+        "commentaries.TaggedCommentary",
+        "authors.Author",
+        "authors.Affiliation",
+        "authors.Organization",
+        "flatpages.FlatPage",
+        "redirects.Redirect",
+        "sites.Site",
+    ]
+    for label in labels:
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        uid = f"public-pages:{label}"
+        post_save.connect(content_changed, sender=model, dispatch_uid=uid + ":save")
+        post_delete.connect(content_changed, sender=model, dispatch_uid=uid + ":delete")
+    flatpage_sites = apps.get_model("flatpages.FlatPage").sites.through
+    m2m_changed.connect(content_changed, sender=flatpage_sites, dispatch_uid="public-pages:fps")

@@ -1,0 +1,168 @@
+"""RSS 2.0 and Atom feeds: all pieces, per series, per author and per topic.
+
+Links are made absolute from the request's host (the one ALLOWED_HOSTS
+accepted), like the canonical links in the pages.
+"""
+
+import copy
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+
+from . import selectors
+from .models import Series, Topic
+
+FEED_LENGTH = 20
+
+
+class CommentaryFeed(Feed):
+    feed_type = Rss201rev2Feed
+    kind = "all"
+
+    def __call__(self, request, *args, **kwargs):
+        # One Feed instance serves every request: work on a copy that knows
+        # its request.
+        feed = copy.copy(self)
+        feed.request = request
+        return Feed.__call__(feed, request, *args, **kwargs)
+
+    def absolute(self, path):
+        return self.request.build_absolute_uri(path)
+
+    def get_object(self, request, slug=None):
+        return None
+
+    def title(self, obj):
+        return f"{settings.SITE_NAME}: latest commentaries"
+
+    def description(self, obj):
+        return f"The newest commentaries published by {settings.SITE_NAME}."
+
+    subtitle = description
+
+    def link(self, obj):
+        return self.absolute(reverse("commentaries:home"))
+
+    def feed_url(self, obj):
+        return self.absolute(self.request.path)
+
+    def filter_items(self, queryset, obj):
+        return queryset
+
+    def items(self, obj):
+        queryset = selectors.listing().prefetch_related("topics")
+        return list(self.filter_items(queryset, obj)[:FEED_LENGTH])
+
+    def item_title(self, item):
+        return item.display_title
+
+    def item_description(self, item):
+        return item.summary
+
+    def item_link(self, item):
+        return self.absolute(item.get_absolute_url())
+
+    def item_guid(self, item):
+        return self.item_link(item)
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return max(item.updated_at, item.published_at)
+
+    def item_author_name(self, item):
+        return ", ".join(byline.author.name for byline in item.bylines.all()) or None
+
+    def item_categories(self, item):
+        return [topic.name for topic in item.topics.all()]
+
+    def feed_copyright(self, obj):
+        return f"© {settings.SITE_NAME}"
+
+
+class SeriesFeed(CommentaryFeed):
+    kind = "series"
+
+    def get_object(self, request, slug=None):
+        return get_object_or_404(Series, slug=slug)
+
+    def title(self, obj):
+        return f"{obj.name} · {settings.SITE_NAME}"
+
+    def description(self, obj):
+        return obj.description or f"The newest pieces in {obj.name}."
+
+    subtitle = description
+
+    def link(self, obj):
+        return self.absolute(obj.get_absolute_url())
+
+    def filter_items(self, queryset, obj):
+        return queryset.in_series(obj)
+
+
+class AuthorFeed(CommentaryFeed):
+    kind = "author"
+
+    def get_object(self, request, slug=None):
+        return get_object_or_404(selectors.published_authors(), slug=slug)
+
+    def title(self, obj):
+        return f"{obj.name} · {settings.SITE_NAME}"
+
+    def description(self, obj):
+        return f"The newest pieces by {obj.name}."
+
+    subtitle = description
+
+    def link(self, obj):
+        return self.absolute(obj.get_absolute_url())
+
+    def filter_items(self, queryset, obj):
+        return queryset.filter(bylines__author=obj)
+
+
+class TopicFeed(CommentaryFeed):
+    kind = "topic"
+
+    def get_object(self, request, slug=None):
+        return get_object_or_404(Topic, slug=slug)
+
+    def title(self, obj):
+        return f"{obj.name} · {settings.SITE_NAME}"
+
+    def description(self, obj):
+        return obj.description or f"The newest pieces on {obj.name}."
+
+    subtitle = description
+
+    def link(self, obj):
+        return self.absolute(obj.get_absolute_url())
+
+    def filter_items(self, queryset, obj):
+        return queryset.filter(topics=obj)
+
+
+def atom(feed_class):
+    return type(
+        f"{feed_class.__name__}Atom",
+        (feed_class,),
+        {"feed_type": Atom1Feed, "__module__": __name__},
+    )
+
+
+FEEDS = {
+    "all": CommentaryFeed,
+    "series": SeriesFeed,
+    "author": AuthorFeed,
+    "topic": TopicFeed,
+}
+
+
+def feed_view(kind: str, fmt: str):
+    feed_class = FEEDS[kind]
+    return (atom(feed_class) if fmt == "atom" else feed_class)()

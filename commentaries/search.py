@@ -1,0 +1,149 @@
+"""Reader search over published commentaries.
+
+PostgreSQL: full-text search against the weighted vector the database keeps in
+`Commentary.search_vector` (title A; summary, authors and topics B; body C),
+web-search syntax (`"exact phrase"`, `or`, `-word`), English stemming, ranking
+and highlighted snippets. SQLite: every word must appear in the title, summary,
+body, an author's name or a topic.
+
+Snippets come back from the database with private-use sentinel characters
+around the matches; the text is escaped as a whole and only then are the
+sentinels turned into <mark>, so nothing from the content or the query can
+become live HTML.
+"""
+
+import html
+import re
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    TextField,
+    Value,
+    When,
+)
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from .models import Byline, Commentary, TaggedCommentary
+
+MAX_QUERY_LENGTH = 500
+MAX_FALLBACK_WORDS = 8
+RANK_WINDOW = 1000
+START, STOP = "\ue000", "\ue001"
+_MARKED = re.compile(f"{START}(.*?){STOP}", re.DOTALL)
+_WORD = re.compile(r"[\w'’-]+")
+
+
+def uses_full_text() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def safe_snippet(text: str | None):
+    """Escape a snippet, keeping only the <mark> around matched words."""
+    if not text:
+        return ""
+    text = html.unescape(text)
+    text = " ".join(text.split())
+    marked = _MARKED.sub(r"<mark>\1</mark>", escape(text))
+    return mark_safe(marked.replace(START, "").replace(STOP, ""))
+
+
+def _search_query(query: str):
+    return SearchQuery(query, search_type="websearch", config="english")
+
+
+def _full_text_ranking(queryset, query: str):
+    search_query = _search_query(query)
+    # Ranking reads each candidate's whole vector, so only the newest
+    # RANK_WINDOW matches are ranked (in the same scan that finds them): a word
+    # found in most of a 100,000-piece archive would otherwise cost seconds.
+    return (
+        queryset.filter(search_vector=search_query)
+        .order_by("-published_at", "-id")
+        .annotate(rank=SearchRank(F("search_vector"), search_query))
+        .values_list("pk", "rank", "published_at")[:RANK_WINDOW]
+    )
+
+
+def fallback_words(query: str) -> list[str]:
+    return _WORD.findall(query)[:MAX_FALLBACK_WORDS]
+
+
+def _fallback_ranking(queryset, query: str):
+    words = fallback_words(query)
+    if not words:
+        return []
+    for word in words:
+        queryset = queryset.filter(
+            Q(title__icontains=word)
+            | Q(summary__icontains=word)
+            | Q(body__icontains=word)
+            | Exists(Byline.objects.filter(commentary=OuterRef("pk"), author__name__icontains=word))
+            | Exists(
+                TaggedCommentary.objects.filter(
+                    content_object=OuterRef("pk"), tag__name__icontains=word
+                )
+            )
+        )
+    first = words[0]
+    return (
+        queryset.order_by("-published_at", "-id")
+        .annotate(
+            rank=Case(
+                When(title__icontains=first, then=Value(3)),
+                When(summary__icontains=first, then=Value(2)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .values_list("pk", "rank", "published_at")[:RANK_WINDOW]
+    )
+
+
+def ranked_ids(query: str, *, queryset=None) -> list[int]:
+    """Ids of the published pieces matching `query`, best first: the best of
+    the newest RANK_WINDOW matches. One query."""
+    if queryset is None:
+        queryset = Commentary.objects.published()
+    query = query.strip()
+    if not query:
+        return []
+    ranking = _full_text_ranking if uses_full_text() else _fallback_ranking
+    rows = list(ranking(queryset, query))
+    rows.sort(key=lambda row: (row[1], row[2], row[0]), reverse=True)
+    return [pk for pk, _rank, _published_at in rows]
+
+
+def fetch_results(ids: list[int], query: str) -> list[Commentary]:
+    """The pieces `ids` (one page of results) in that order, with bylines and
+    a `snippet` where only <mark> is HTML. Two queries."""
+    if not ids:
+        return []
+    queryset = Commentary.objects.filter(pk__in=ids).with_bylines().defer("search_vector")
+    if uses_full_text():
+        queryset = queryset.annotate(
+            headline=SearchHeadline(
+                Func(F("body"), function="commentaries_strip_tags", output_field=TextField()),
+                _search_query(query),
+                config="english",
+                start_sel=START,
+                stop_sel=STOP,
+                max_words=40,
+                min_words=20,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            )
+        )
+    found = {piece.pk: piece for piece in queryset}
+    results = [found[pk] for pk in ids if pk in found]
+    for piece in results:
+        piece.snippet = safe_snippet(getattr(piece, "headline", "")) or piece.summary
+    return results

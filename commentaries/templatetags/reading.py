@@ -1,0 +1,22 @@
+import base64
+
+from django import template
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.simple_tag
+def protected_email(address):
+    """An email address people can read and use but harvesters cannot lift.
+
+    Without JavaScript it reads “jane.doe [at] example [dot] org”; the static
+    script `reading.js` decodes `data-email` (base64 of the reversed address)
+    and turns it into a mailto: link. The address never appears as plain text
+    in the HTML."""
+    if not address or "@" not in address:
+        return ""
+    user, domain = address.rsplit("@", 1)
+    readable = f"{user} [at] {domain.replace('.', ' [dot] ')}"
+    encoded = base64.b64encode(address[::-1].encode("utf-8")).decode("ascii")
+    return format_html('<span class="email" data-email="{}">{}</span>', encoded, readable)

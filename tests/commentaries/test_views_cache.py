@@ -1,0 +1,115 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from commentaries.cache import page_timeout, seconds_until_next_publication
+from commentaries.models import Commentary
+from commentaries.services import commentary_publish
+from tests.factories import AuthorFactory, BylineFactory, CommentaryFactory, SeriesFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_pages_are_cached_and_say_so(client):
+    CommentaryFactory(published=True, title="Cached piece")
+    first = client.get("/")
+    second = client.get("/")
+    assert first["X-Cache"] == "miss"
+    assert second["X-Cache"] == "hit"
+    assert second.content == first.content
+    assert "public" in second["Cache-Control"]
+    assert "Cookie" in second["Vary"]
+
+
+def test_publishing_a_piece_refreshes_cached_pages(client):
+    series = SeriesFactory()
+    client.get("/")
+    piece = CommentaryFactory(series=series, title="Fresh news")
+    commentary_publish(commentary=piece)
+    assert "Fresh news" in client.get("/").content.decode()
+
+
+def test_editing_a_piece_refreshes_its_cached_page(client):
+    piece = CommentaryFactory(published=True, body="<p>First wording.</p>")
+    client.get(piece.get_absolute_url())
+    piece.body = "<p>Second wording.</p>"
+    piece.save()
+    assert "Second wording." in client.get(piece.get_absolute_url()).content.decode()
+
+
+def test_editing_an_author_refreshes_pages_that_show_them(client):
+    piece = CommentaryFactory(published=True)
+    author = AuthorFactory(name="Old Name")
+    BylineFactory(commentary=piece, author=author)
+    client.get(piece.get_absolute_url())
+    author.name = "New Name"
+    author.save()
+    assert "New Name" in client.get(piece.get_absolute_url()).content.decode()
+
+
+def test_unpublishing_makes_a_cached_page_disappear(client):
+    piece = CommentaryFactory(published=True)
+    assert client.get(piece.get_absolute_url()).status_code == 200
+    Commentary.objects.get(pk=piece.pk).delete()
+    assert client.get(piece.get_absolute_url()).status_code == 404
+
+
+def test_cached_pages_never_outlive_the_next_scheduled_publication():
+    CommentaryFactory(published=True, published_at=timezone.now() + timedelta(seconds=90))
+    assert 1 <= seconds_until_next_publication() <= 91
+    assert page_timeout() <= 91
+
+
+def test_a_page_cached_before_a_scheduled_piece_expires_at_its_publish_time(client):
+    import hashlib
+    import time
+
+    from django.core.cache import cache
+
+    from commentaries.cache import PAGE_KEY, content_version
+
+    when = timezone.now() + timedelta(seconds=120)
+    CommentaryFactory(scheduled=True, published_at=when, title="Right on time")
+    response = client.get("/")
+    assert "Right on time" not in response.content.decode()
+    key = PAGE_KEY.format(version=content_version(), digest=hashlib.sha256(b"/").hexdigest())
+    stored = cache.get(key)
+    assert stored is not None
+    assert stored["expires"] <= when.timestamp() + 1
+    assert int(response["Cache-Control"].split("max-age=")[1].split(",")[0]) <= 60
+    assert stored["expires"] > time.time()
+
+
+def test_logged_in_staff_never_get_the_anonymous_cached_page(client, admin_client):
+    CommentaryFactory(published=True)
+    client.get("/")
+    staff = admin_client.get("/")
+    assert "X-Cache" not in staff
+    assert "private" in staff["Cache-Control"]
+    assert client.get("/")["X-Cache"] == "hit"
+
+
+def test_pages_seen_by_staff_are_never_served_to_anonymous_readers(client, admin_client):
+    CommentaryFactory(published=True)
+    admin_client.get("/")
+    assert client.get("/")["X-Cache"] == "miss"
+
+
+def test_repeat_visits_get_304_with_etag_or_last_modified(client):
+    piece = CommentaryFactory(published=True)
+    first = client.get(piece.get_absolute_url())
+    assert first.has_header("ETag") and first.has_header("Last-Modified")
+    by_etag = client.get(piece.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert by_etag.status_code == 304
+    by_date = client.get(piece.get_absolute_url(), HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert by_date.status_code == 304
+
+
+def test_a_changed_page_is_not_304(client):
+    piece = CommentaryFactory(published=True, body="<p>One.</p>")
+    first = client.get(piece.get_absolute_url())
+    piece.body = "<p>Two.</p>"
+    piece.save()
+    again = client.get(piece.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200
