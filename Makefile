@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install node lint migrate demo lock clean
+.PHONY: run test install node lint migrate demo lock clean bench
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "pacforum needs Python 3.11+"'
@@ -48,6 +48,12 @@ run: demo
 
 test: install node
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks on PostgreSQL (see docs/benchmarks.md). Quick run: make bench BENCH_ARGS=--quick
+BENCH_ARGS ?=
+bench: install
+	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/suite.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

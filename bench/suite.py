@@ -1,0 +1,275 @@
+"""The benchmark suite: `make bench` (or `make bench BENCH_ARGS=--quick`).
+
+In one run, on one machine, so that figures are ratios taken at the same moment:
+1. builds a fresh PostgreSQL database with the demo content plus `seed_bulk`
+   data (timed), shaped to be heavy: pieces with up to 6 authors and 10 topics,
+   authors with about 50 pieces each;
+2. serves it with gunicorn under production settings, twice: cache off
+   ("cold") and cache on ("warm"), and drives each page type with wrk;
+3. counts SQL queries per page and times 50 realistic searches;
+4. optionally grows the archive to 1,000,000 pieces and times search again;
+5. prints a table and appends it, dated, to docs/benchmarks.md.
+"""
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+PORT = 8477
+PAGES = ["healthz", "home", "series", "commentary", "author", "topic", "search", "feed"]
+TARGETS = {  # minimum share of the /healthz ceiling's requests per second
+    "commentary": {"warm": 0.85, "cold": 0.10},
+    "home": {"warm": 0.80, "cold": 0.06},
+    "series": {"warm": 0.80, "cold": 0.06},
+    "author": {"warm": 0.80, "cold": 0.06},
+    "topic": {"warm": 0.80, "cold": 0.06},
+}
+
+
+def log(message):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def run(args, env, **kwargs):
+    return subprocess.run(args, env=env, cwd=ROOT, check=True, text=True, **kwargs)  # noqa: S603
+
+
+def database_env(db_name, base_url):
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": f"{base_url.rstrip('/')}/{db_name}",
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(60),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "false",
+            "SECURE_HSTS_SECONDS": "0",
+            "CONN_MAX_AGE": "60",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
+
+
+def recreate_database(db_name, base_url):
+    import psycopg
+
+    with psycopg.connect(f"{base_url.rstrip('/')}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{db_name}"')
+
+
+def seed(env, count, authors):
+    started = time.monotonic()
+    run(
+        [
+            PYTHON,
+            "manage.py",
+            "seed_bulk",
+            f"--commentaries={count}",
+            f"--authors={authors}",
+            "--authors-per-piece=6",
+            "--topics-per-piece=10",
+            "--topics=500",
+        ],
+        env,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.monotonic() - started
+
+
+class Server:
+    def __init__(self, env, workers, threads):
+        self.env, self.workers, self.threads = env, workers, threads
+
+    def __enter__(self):
+        args = [
+            GUNICORN,
+            "pacforum.wsgi",
+            f"--bind=127.0.0.1:{PORT}",
+            f"--workers={self.workers}",
+            "--log-level=warning",
+        ]
+        if self.threads > 1:
+            args += ["--worker-class=gthread", f"--threads={self.threads}"]
+        self.process = subprocess.Popen(args, env=self.env, cwd=ROOT, start_new_session=True)  # noqa: S603
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=2)
+                return self
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("gunicorn did not answer on /healthz within 60 s")
+
+    def __exit__(self, *exc):
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(path, duration, connections):
+    url = f"http://127.0.0.1:{PORT}{path}"
+    for _ in range(20):  # warm the page (and the cache, when it is on)
+        urllib.request.urlopen(url, timeout=10).read()
+    out = subprocess.run(  # noqa: S603
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    latency = {
+        p: float(v) * UNITS[u]
+        for p, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+    }
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    return {
+        "rps": rps,
+        "p50_ms": latency.get("50"),
+        "p99_ms": latency.get("99"),
+        "errors": int(errors.group(1)) if errors else 0,
+        "socket_errors": socket_errors.group(1) if socket_errors else "",
+    }
+
+
+def probe(env, *args):
+    out = run([PYTHON, "bench/probe.py", *args], env, capture_output=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=100_000, help="commentaries to seed")
+    parser.add_argument("--quick", action="store_true", help="5,000 pieces, 5 s per page")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per page")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", 3)))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", 1)))
+    parser.add_argument(
+        "--million",
+        action="store_true",
+        help="also grow the archive to 1,000,000 pieces and time search",
+    )
+    parser.add_argument("--database", default="pacforum_bench")
+    parser.add_argument(
+        "--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+    )
+    parser.add_argument("--no-record", action="store_true", help="do not touch docs/benchmarks.md")
+    args = parser.parse_args()
+    if args.quick:
+        args.size, args.duration = 5_000, 5
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: apt-get install wrk")
+
+    started = time.monotonic()
+    env = database_env(args.database, args.postgres)
+    static_root = tempfile.mkdtemp(prefix="pacforum-bench-static-")
+    env["STATIC_ROOT"] = static_root
+    log(f"fresh database {args.database}")
+    recreate_database(args.database, args.postgres)
+    run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env)
+    run([PYTHON, "manage.py", "load_demo"], env, stdout=subprocess.DEVNULL)
+    run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], env)
+    authors = max(10, args.size * 35 // 500)  # about 50 pieces per author
+    log(f"seed_bulk {args.size:,} commentaries")
+    seed_seconds = seed(env, args.size, authors)
+    log(f"seeded in {seed_seconds:.1f} s")
+
+    urls = probe(env, "urls")
+    results = {}
+    for mode in ("cold", "warm"):
+        mode_env = dict(env, CACHE_DISABLED="true" if mode == "cold" else "false")
+        with Server(mode_env, args.workers, args.threads):
+            for page in PAGES:
+                if page not in urls:
+                    continue
+                log(f"{mode} {page} {urls[page]}")
+                results[(page, mode)] = wrk(urls[page], args.duration, args.connections)
+
+    queries = probe(env, "queries")
+    search = {args.size: probe(env, "search", "bench/queries.txt")}
+    if args.million:
+        extra = 1_000_000 - args.size
+        log(f"growing the archive by {extra:,} pieces")
+        seed(env, extra, max(10, extra * 35 // 500))
+        search[1_000_000] = probe(env, "search", "bench/queries.txt")
+
+    report = render(args, urls, results, queries, search, seed_seconds, time.monotonic() - started)
+    print(report)
+    if not args.no_record:
+        with (ROOT / "docs" / "benchmarks.md").open("a", encoding="utf-8") as f:
+            f.write("\n" + report)
+        log("appended to docs/benchmarks.md")
+    shutil.rmtree(static_root, ignore_errors=True)
+
+
+def render(args, urls, results, queries, search, seed_seconds, total_seconds):
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        f"### Benchmark run {now}",
+        "",
+        f"`make bench{' BENCH_ARGS=--quick' if args.quick else ''}`: {args.size:,} seeded "
+        f"commentaries plus the demo; gunicorn {args.workers} workers"
+        f"{f' x {args.threads} threads' if args.threads > 1 else ''}, wrk 2 threads "
+        f"{args.connections} connections {args.duration} s per page; whole run "
+        f"{total_seconds / 60:.1f} min.",
+        "",
+        "| page | mode | req/s | share of /healthz | target | p50 ms | p99 ms | non-2xx | SQL |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for mode in ("cold", "warm"):
+        ceiling = results.get(("healthz", mode), {}).get("rps")
+        for page in PAGES:
+            r = results.get((page, mode))
+            if not r:
+                continue
+            share = r["rps"] / ceiling if ceiling else 0
+            target = TARGETS.get(page, {}).get(mode)
+            verdict = f"{target:.2f} {'met' if share >= target else 'MISSED'}" if target else ""
+            sql = queries.get(page, {}).get("queries", "")
+            lines.append(
+                f"| {page} | {mode} | {r['rps']:,.0f} | {share:.2f} | {verdict} | "
+                f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | {sql} |"
+            )
+    lines += [
+        "",
+        "| search over | queries | median ms | p95 ms | max ms | target |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for size, s in search.items():
+        target = "median < 50, p95 < 150" if size <= 100_000 else "median < 200"
+        lines.append(
+            f"| {s['commentaries']:,} pieces | {s['queries']} | {s['median_ms']} | "
+            f"{s['p95_ms']} | {s['max_ms']} | {target} |"
+        )
+    lines += [
+        "",
+        f"seed_bulk {args.size:,} commentaries (6 authors, 10 topics max per piece): "
+        f"{seed_seconds:.1f} s.",
+        "",
+    ]
+    lines.append("URLs: " + ", ".join(f"{k} `{v}`" for k, v in urls.items()))
+    lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
