@@ -46,6 +46,7 @@ export DEBUG=false SECRET_KEY="$($python -c 'import secrets; print(secrets.token
 export ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false \
   CSRF_COOKIE_SECURE=false SECURE_HSTS_SECONDS=0 CONN_MAX_AGE=60 \
   EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend \
+  SUBSCRIPTIONS_RATE_LIMIT_IP=1000000 \
   STATIC_ROOT="$out/static" REDIS_URL
 $python manage.py collectstatic --noinput >/dev/null
 .venv/bin/gunicorn pacforum.wsgi --workers "$WORKERS" --bind "127.0.0.1:$PORT" \

@@ -290,6 +290,11 @@ TASKS = {
         "BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# Subscription form submissions allowed per hour, per visitor IP and per email.
+SUBSCRIPTIONS_RATE_LIMITS = {
+    "ip": (env_int("SUBSCRIPTIONS_RATE_LIMIT_IP", 20), 3600),
+    "email": (env_int("SUBSCRIPTIONS_RATE_LIMIT_EMAIL", 3), 3600),
+}
 
 
 # ---------------------------------------------------------------------------

@@ -384,3 +384,18 @@ def test_manage_page_query_count_is_pinned(
     # +2: the site navigation (series, static pages), cached after the first page.
     with django_assert_max_num_queries(5):
         assert client.get(link).status_code == 200
+
+
+def test_rate_limits_come_from_the_environment(monkeypatch):
+    import importlib
+
+    import pacforum.settings
+
+    monkeypatch.setenv("SUBSCRIPTIONS_RATE_LIMIT_IP", "7")
+    monkeypatch.setenv("SUBSCRIPTIONS_RATE_LIMIT_EMAIL", "2")
+    try:
+        reloaded = importlib.reload(pacforum.settings)
+        assert reloaded.SUBSCRIPTIONS_RATE_LIMITS == {"ip": (7, 3600), "email": (2, 3600)}
+    finally:
+        monkeypatch.undo()
+        importlib.reload(pacforum.settings)
