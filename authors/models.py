@@ -4,6 +4,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 
 from pacforum.sanitizer import sanitize_html
+from pacforum.uploads import validate_image_upload
 
 
 class AuthorQuerySet(models.QuerySet):
@@ -32,7 +33,12 @@ class Author(models.Model):
         verbose_name="show email publicly",
         help_text="Print the email in closing paragraphs and on the profile page.",
     )
-    photo = models.ImageField(upload_to="authors/", blank=True)
+    photo = models.ImageField(
+        upload_to="authors/",
+        blank=True,
+        validators=[validate_image_upload],
+        help_text="PNG, JPEG, GIF or WebP, up to 5 MB.",
+    )
     short_bio = models.CharField(
         max_length=300,
         blank=True,
