@@ -390,12 +390,15 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "filters": ["request_id"],
-            "formatter": env("LOG_FORMAT", "json"),
+            "formatter": env("LOG_FORMAT", "plain" if DEBUG else "json"),
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         # RequestLogMiddleware already logs every request once, with its status.
         "django.server": {"level": "WARNING"},
+        # Replaces Django's own DEBUG-only console handler, which printed
+        # every line a second time.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
