@@ -27,7 +27,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import http_date
 
 VERSION_KEY = "public-pages:version"
-NAVIGATION_KEY = "public-pages:navigation:{version}"
+SITE_STATE_KEY = "public-pages:site-state:{version}"
 PAGE_KEY = "public-pages:page:{version}:{digest}"
 
 
@@ -80,12 +80,34 @@ def seconds_until_next_publication(now: datetime | None = None) -> int | None:
     return max(1, int((upcoming[0] - now).total_seconds()) + 1)
 
 
-def page_timeout() -> int:
+def site_state() -> dict:
+    """What every public page needs besides its own content, in two queries,
+    cached per content version: every series (each with `has_published`), the
+    static pages of the navigation, and the next scheduled publication time.
+
+    It never outlives the next scheduled publication (a series may then get its
+    first published piece), nor `PUBLIC_PAGE_CACHE_SECONDS`."""
+    from .selectors import build_site_state
+
+    key = SITE_STATE_KEY.format(version=content_version())
+    state = cache.get(key)
+    if state is None:
+        state = build_site_state()
+        cache.set(key, state, _timeout(state["next_publication"]))
+    return state
+
+
+def _timeout(next_publication: float | None) -> int:
     timeout = cache_seconds()
-    upcoming = seconds_until_next_publication()
-    if upcoming is not None:
-        timeout = min(timeout, upcoming)
+    if next_publication is not None:
+        timeout = min(timeout, max(1, int(next_publication - time.time()) + 1))
     return timeout
+
+
+def page_timeout() -> int:
+    """How long a page built now may be cached: until the next scheduled
+    publication at the latest."""
+    return _timeout(site_state()["next_publication"])
 
 
 def _is_anonymous(request) -> bool:
