@@ -3,8 +3,8 @@ from django.utils.functional import SimpleLazyObject
 from .cache import site_state
 
 
-def _navigation():
-    state = site_state()
+def _navigation(request):
+    state = site_state(request)
     return {
         "series": [
             {
@@ -25,6 +25,6 @@ def navigation(request):
     footer; from the site state cached per content version (templates never
     query)."""
     return {
-        "navigation": SimpleLazyObject(_navigation),
+        "navigation": SimpleLazyObject(lambda: _navigation(request)),
         "page_url": request.build_absolute_uri(request.path),
     }

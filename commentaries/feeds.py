@@ -88,7 +88,7 @@ class SeriesFeed(CommentaryFeed):
     kind = "series"
 
     def get_object(self, request, slug=None):
-        return selectors.series_by_slug(slug)
+        return selectors.series_by_slug(slug, request)
 
     def title(self, obj):
         return f"{obj.name} · {settings.SITE_NAME}"

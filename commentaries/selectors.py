@@ -234,13 +234,13 @@ def build_site_state():
     }
 
 
-def series_by_slug(slug):
+def series_by_slug(slug, request=None):
     """A series from the cached site state (no query once cached), or 404."""
     from django.http import Http404
 
     from .cache import site_state
 
-    for series in site_state()["series"]:
+    for series in site_state(request)["series"]:
         if series.slug == slug:
             return series
     raise Http404("No such series.")

@@ -82,7 +82,7 @@ class SeriesView(FilteredListMixin, ListView):
 
     @cached_property
     def series(self):
-        return selectors.series_by_slug(self.kwargs["series"])
+        return selectors.series_by_slug(self.kwargs["series"], self.request)
 
     def base_filter(self):
         return Q(series=self.series)
@@ -103,7 +103,7 @@ class SeriesYearView(PublishedMixin, ListView):
 
     @cached_property
     def series(self):
-        return selectors.series_by_slug(self.kwargs["series"])
+        return selectors.series_by_slug(self.kwargs["series"], self.request)
 
     def get_queryset(self):
         return (

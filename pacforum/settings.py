@@ -86,6 +86,9 @@ MIDDLEWARE = [
     "pacforum.security.PermissionsPolicyMiddleware",
     "pacforum.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cached public pages for visitors without a session, before sessions,
+    # authentication and routing (issue 8; commentaries/cache.py).
+    "commentaries.cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
