@@ -112,7 +112,7 @@ def commentary_surroundings(commentary, *, related_limit=3):
         previous = in_series.filter(before).order_by("-published_at", "-id").values("pk")[:1]
         following = in_series.filter(after).order_by("published_at", "id").values("pk")[:1]
         wanted |= Q(pk__in=previous) | Q(pk__in=following)
-    topic_ids = TaggedCommentary.objects.filter(content_object=commentary.pk).values("tag_id")
+    topic_ids = [topic.pk for topic in commentary.topics.all()]  # prefetched
     shared = (
         TaggedCommentary.objects.filter(content_object=OuterRef("pk"), tag_id__in=topic_ids)
         .order_by()
@@ -120,15 +120,17 @@ def commentary_surroundings(commentary, *, related_limit=3):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    ranked = ("-shared", "-published_at", "-id")
+    # From the topic links (index on tag), not from every published piece.
     related = (
-        published.exclude(pk=commentary.pk)
-        .annotate(shared=Subquery(shared))
-        .filter(shared__gt=0)
-        .order_by(*ranked)
-        .values("pk")[:related_limit]
+        TaggedCommentary.objects.filter(tag_id__in=topic_ids, content_object__in=published)
+        .exclude(content_object=commentary.pk)
+        .values("content_object")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "-content_object__published_at", "-content_object")
+        .values("content_object")[:related_limit]
     )
-    wanted |= Q(pk__in=related)
+    if topic_ids:
+        wanted |= Q(pk__in=related)
     pieces = list(
         listing(published)
         .filter(wanted)
