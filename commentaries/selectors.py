@@ -111,7 +111,9 @@ def commentary_surroundings(commentary, *, related_limit=3):
         )
         previous = in_series.filter(before).order_by("-published_at", "-id").values("pk")[:1]
         following = in_series.filter(after).order_by("published_at", "id").values("pk")[:1]
-        wanted |= Q(pk__in=previous) | Q(pk__in=following)
+        # Scalar subqueries (computed once, then index lookups), where
+        # `pk IN (subquery) OR ...` would filter every published piece.
+        wanted |= Q(pk=Subquery(previous)) | Q(pk=Subquery(following))
     topic_ids = [topic.pk for topic in commentary.topics.all()]  # prefetched
     shared = (
         TaggedCommentary.objects.filter(content_object=OuterRef("pk"), tag_id__in=topic_ids)
@@ -127,10 +129,11 @@ def commentary_surroundings(commentary, *, related_limit=3):
         .values("content_object")
         .annotate(n=Count("pk"))
         .order_by("-n", "-content_object__published_at", "-content_object")
-        .values("content_object")[:related_limit]
+        .values("content_object")
     )
     if topic_ids:
-        wanted |= Q(pk__in=related)
+        for rank in range(related_limit):
+            wanted |= Q(pk=Subquery(related[rank : rank + 1]))
     pieces = list(
         listing(published)
         .filter(wanted)

@@ -635,3 +635,38 @@ def test_navigation_lists_only_series_with_published_pieces(client):
     page = html(client.get("/"))
     assert "Live series" in page
     assert "Only drafts so far" not in page
+
+
+def test_surroundings_rank_related_pieces_by_shared_topics_then_newest():
+    from commentaries.selectors import commentary_surroundings, for_reading
+
+    now = timezone.now()
+    series = SeriesFactory()
+    topics = TopicFactory.create_batch(3)
+    piece = CommentaryFactory(published=True, series=series, published_at=now - timedelta(days=5))
+    piece.topics.add(*topics)
+    # Same series, just before and after: they are the neighbours and share one topic.
+    before = CommentaryFactory(published=True, series=series, published_at=now - timedelta(days=6))
+    after = CommentaryFactory(published=True, series=series, published_at=now - timedelta(days=4))
+    earlier = CommentaryFactory(published=True, series=series, published_at=now - timedelta(days=9))
+    for neighbour in (before, after, earlier):
+        neighbour.topics.add(topics[0])
+    # Elsewhere: three topics shared, two, two (newer first), one; a draft shares all.
+    three = CommentaryFactory(published=True, published_at=now - timedelta(days=30))
+    three.topics.add(*topics)
+    two_old = CommentaryFactory(published=True, published_at=now - timedelta(days=20))
+    two_new = CommentaryFactory(published=True, published_at=now - timedelta(days=10))
+    for p in (two_old, two_new):
+        p.topics.add(topics[1], topics[2])
+    CommentaryFactory(title="Draft").topics.add(*topics)
+    response = CommentaryFactory(published=True, responds_to=piece)
+
+    around = commentary_surroundings(for_reading(Commentary.objects.all()).get(pk=piece.pk))
+
+    assert around["previous"] == before
+    assert around["next"] == after
+    assert around["related"] == [three, two_new, two_old]
+    assert around["responses"] == [response]
+    assert around["in_response_to"] is None
+    around = commentary_surroundings(for_reading(Commentary.objects.all()).get(pk=response.pk))
+    assert around["in_response_to"] == piece
