@@ -76,9 +76,7 @@ def filter_choices(base):
 def year_counts(base):
     """{year: pieces} for `base`, in one query: the year menu, and the
     paginator's count when only the year filters the listing."""
-    return dict(
-        base.order_by().values_list("year").annotate(n=Count("pk")).values_list("year", "n")
-    )
+    return dict(base.order_by().values_list("year").annotate(n=Count("*")).values_list("year", "n"))
 
 
 def topics_with_counts():
