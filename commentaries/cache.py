@@ -27,8 +27,11 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import http_date
 
 VERSION_KEY = "public-pages:version"
-NAVIGATION_KEY = "public-pages:navigation:{version}"
-PAGE_KEY = "public-pages:page:{version}:{digest}"
+SITE_STATE_KEY = "public-pages:site-state:{version}"
+# One entry per address; it records the content version it was built under and
+# counts only while that version is current (so one round trip to the cache
+# fetches both the version and the page).
+PAGE_KEY = "public-pages:page:{digest}"
 
 
 def cache_seconds() -> int:
@@ -80,12 +83,39 @@ def seconds_until_next_publication(now: datetime | None = None) -> int | None:
     return max(1, int((upcoming[0] - now).total_seconds()) + 1)
 
 
-def page_timeout() -> int:
+def site_state(request=None) -> dict:
+    """What every public page needs besides its own content, in two queries,
+    cached per content version: every series (each with `has_published`), the
+    static pages of the navigation, and the next scheduled publication time.
+
+    It never outlives the next scheduled publication (a series may then get its
+    first published piece), nor `PUBLIC_PAGE_CACHE_SECONDS`."""
+    from .selectors import build_site_state
+
+    state = getattr(request, "_site_state", None)  # built once per request
+    if state is not None:
+        return state
+    key = SITE_STATE_KEY.format(version=content_version())
+    state = cache.get(key)
+    if state is None:
+        state = build_site_state()
+        cache.set(key, state, _timeout(state["next_publication"]))
+    if request is not None:
+        request._site_state = state
+    return state
+
+
+def _timeout(next_publication: float | None) -> int:
     timeout = cache_seconds()
-    upcoming = seconds_until_next_publication()
-    if upcoming is not None:
-        timeout = min(timeout, upcoming)
+    if next_publication is not None:
+        timeout = min(timeout, max(1, int(next_publication - time.time()) + 1))
     return timeout
+
+
+def page_timeout(request=None) -> int:
+    """How long a page built now may be cached: until the next scheduled
+    publication at the latest."""
+    return _timeout(site_state(request)["next_publication"])
 
 
 def _is_anonymous(request) -> bool:
@@ -107,6 +137,55 @@ def _finish(request, response, *, last_modified: float, max_age: int):
     )
 
 
+def _page_key(request) -> str:
+    return PAGE_KEY.format(digest=hashlib.sha256(request.get_full_path().encode()).hexdigest())
+
+
+def cached_response(request):
+    """The cached page for this anonymous GET/HEAD request, or None; either way
+    remembers the content version on the request, for a page built next."""
+    key = _page_key(request)
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY) or content_version()
+    request._page_cache = (key, version)
+    stored = found.get(key)
+    if stored is None or stored.get("version") != version:
+        return None
+    response = HttpResponse(stored["content"], content_type=stored["content_type"])
+    for header, value in stored["headers"].items():
+        response[header] = value
+    response["ETag"] = stored["etag"]
+    response["X-Cache"] = "hit"
+    return _finish(
+        request,
+        response,
+        last_modified=version_time(version),
+        max_age=int(stored["expires"] - time.time()),
+    )
+
+
+class PublicPageCacheMiddleware:
+    """Serve cached public pages before sessions, authentication, URL routing
+    and the view: a request without a session cookie is anonymous, and any
+    page stored under its address was stored by a `public_page` view for an
+    anonymous visitor. Everything else goes on to the view, whose
+    `public_page` wrapper builds and stores the page (or, for a visitor with a
+    session cookie, checks whether they are logged in first)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in ("GET", "HEAD") and (
+            settings.SESSION_COOKIE_NAME not in request.COOKIES
+        ):
+            request.get_host()  # an unknown Host is still refused (400)
+            response = cached_response(request)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+
 def public_page(view):
     """Cache a public view's successful anonymous GET/HEAD responses."""
 
@@ -120,33 +199,28 @@ def public_page(view):
             patch_vary_headers(response, ["Cookie"])
             return response
 
-        version = content_version()
-        digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-        key = PAGE_KEY.format(version=version, digest=digest)
-        stored = cache.get(key)
-        if stored is not None:
-            response = HttpResponse(stored["content"], content_type=stored["content_type"])
-            for header, value in stored["headers"].items():
-                response[header] = value
-            response["X-Cache"] = "hit"
-            return _finish(
-                request,
-                response,
-                last_modified=version_time(version),
-                max_age=int(stored["expires"] - time.time()),
-            )
+        if getattr(request, "_page_cache", None) is None:  # not looked up yet
+            response = cached_response(request)
+            if response is not None:
+                return response
+        key, version = request._page_cache
 
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
         if response.status_code != 200 or response.streaming or response.cookies:
             return response
-        timeout = page_timeout()
+        timeout = page_timeout(request)
+        if not response.has_header("ETag"):
+            digest = hashlib.md5(response.content, usedforsecurity=False).hexdigest()
+            response["ETag"] = f'"{digest}"'
         cache.set(
             key,
             {
+                "version": version,
                 "content": response.content,
                 "content_type": response["Content-Type"],
+                "etag": response["ETag"],
                 "headers": {
                     h: response[h]
                     for h in ("Content-Disposition", "X-Robots-Tag", "Link")

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from . import selectors
-from .models import Series, Topic
+from .models import Topic
 
 FEED_LENGTH = 20
 
@@ -88,7 +88,7 @@ class SeriesFeed(CommentaryFeed):
     kind = "series"
 
     def get_object(self, request, slug=None):
-        return get_object_or_404(Series, slug=slug)
+        return selectors.series_by_slug(slug, request)
 
     def title(self, obj):
         return f"{obj.name} · {settings.SITE_NAME}"

@@ -222,6 +222,11 @@ class Commentary(models.Model):
             models.Index(fields=["status", "published_at"], name="commentary_visible_idx"),
             # A series' pages and its newest piece, newest first.
             models.Index(fields=["series", "-published_at"], name="commentary_series_recent_idx"),
+            # A series' year menu with per-year counts, from the index alone.
+            models.Index(
+                fields=["series", "year", "status", "published_at"],
+                name="commentary_series_year_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

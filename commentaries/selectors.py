@@ -7,6 +7,7 @@ pin those numbers.
 import re
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from authors.models import Affiliation, Author
 
@@ -44,24 +45,23 @@ def newest_per_series():
         .filter(series=OuterRef("pk"))
         .order_by("-published_at", "-id")
     )
-    ids = list(
+    ids = (
         Series.objects.annotate(newest_id=Subquery(newest.values("pk")[:1]))
         .exclude(newest_id=None)
-        .values_list("newest_id", flat=True)
+        .values("newest_id")
     )
-    pieces = {piece.pk: piece for piece in listing().filter(pk__in=ids)}
-    return sorted(pieces.values(), key=lambda p: (p.series.position, p.series.name))
+    pieces = listing().filter(pk__in=ids)
+    return sorted(pieces, key=lambda p: (p.series.position, p.series.name))
 
 
 def filter_choices(base):
     """Years, topics and authors that occur in `base` (published pieces), for
     a listing's filter menus."""
     ids = base.values("pk")
+    counts = year_counts(base)
     return {
-        "years": sorted(
-            (y for y in base.order_by().values_list("year", flat=True).distinct() if y),
-            reverse=True,
-        ),
+        "year_counts": counts,
+        "years": sorted((y for y in counts if y), reverse=True),
         # EXISTS stops at the first piece found, where a join and DISTINCT
         # would read every byline and topic link of a large series.
         "topics": Topic.objects.filter(
@@ -71,6 +71,12 @@ def filter_choices(base):
             Exists(Byline.objects.filter(author=OuterRef("pk"), commentary__in=ids))
         ).order_by("sort_name", "name"),
     }
+
+
+def year_counts(base):
+    """{year: pieces} for `base`, in one query: the year menu, and the
+    paginator's count when only the year filters the listing."""
+    return dict(base.order_by().values_list("year").annotate(n=Count("*")).values_list("year", "n"))
 
 
 def topics_with_counts():
@@ -83,64 +89,74 @@ def topics_with_counts():
     ).filter(published_count__gt=0)
 
 
-def commentary_neighbours(commentary):
-    """Previous and next published pieces of the same series."""
-    if commentary.published_at is None:
-        return None, None
-    in_series = listing().in_series(commentary.series_id).exclude(pk=commentary.pk)
-    previous = (
-        in_series.filter(
-            Q(published_at__lt=commentary.published_at)
-            | Q(published_at=commentary.published_at, pk__lt=commentary.pk)
+def commentary_surroundings(commentary, *, related_limit=3):
+    """The pieces shown around a commentary, in one query (and one for their
+    bylines): the previous and next published pieces of its series, up to
+    `related_limit` published pieces sharing the most topics with it (newest
+    first), the published responses to it and the piece it responds to."""
+    published = Commentary.objects.published()
+    wanted = Q(responds_to=commentary)
+    if commentary.responds_to_id is not None:
+        wanted |= Q(pk=commentary.responds_to_id)
+    key = (commentary.published_at, commentary.pk)
+    if commentary.published_at is not None:
+        in_series = published.filter(series=commentary.series_id).exclude(pk=commentary.pk)
+        before = Q(published_at__lt=commentary.published_at) | Q(
+            published_at=commentary.published_at, pk__lt=commentary.pk
         )
-        .order_by("-published_at", "-id")
-        .first()
-    )
-    following = (
-        in_series.filter(
-            Q(published_at__gt=commentary.published_at)
-            | Q(published_at=commentary.published_at, pk__gt=commentary.pk)
+        after = Q(published_at__gt=commentary.published_at) | Q(
+            published_at=commentary.published_at, pk__gt=commentary.pk
         )
-        .order_by("published_at", "id")
-        .first()
+        previous = in_series.filter(before).order_by("-published_at", "-id").values("pk")[:1]
+        following = in_series.filter(after).order_by("published_at", "id").values("pk")[:1]
+        # Scalar subqueries (computed once, then index lookups), where
+        # `pk IN (subquery) OR ...` would filter every published piece.
+        wanted |= Q(pk=Subquery(previous)) | Q(pk=Subquery(following))
+    topic_ids = [topic.pk for topic in commentary.topics.all()]  # prefetched
+    shared = (
+        TaggedCommentary.objects.filter(content_object=OuterRef("pk"), tag_id__in=topic_ids)
+        .order_by()
+        .values("content_object")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
-    return previous, following
-
-
-def related_commentaries(commentary, *, limit=3):
-    """Published pieces sharing the most topics with this one, newest first."""
-    topic_ids = [topic.pk for topic in commentary.topics.all()]
-    if not topic_ids:
-        return []
-    return list(
-        listing()
-        .filter(tagged_items__tag_id__in=topic_ids)
+    # From the topic links (index on tag), not from every published piece.
+    related = (
+        TaggedCommentary.objects.filter(tag_id__in=topic_ids, content_object__in=published)
+        .exclude(content_object=commentary.pk)
+        .values("content_object")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "-content_object__published_at", "-content_object")
+        .values("content_object")
+    )
+    if topic_ids:
+        for rank in range(related_limit):
+            wanted |= Q(pk=Subquery(related[rank : rank + 1]))
+    pieces = list(
+        listing(published)
+        .filter(wanted)
         .exclude(pk=commentary.pk)
-        .annotate(shared=Count("tagged_items"))
-        .order_by("-shared", "-published_at", "-id")[:limit]
+        .annotate(shared=Coalesce(Subquery(shared), 0))
     )
 
+    def order(piece):
+        return (piece.published_at, piece.pk)
 
-def responses_to(commentary):
-    return list(
-        Commentary.objects.published()
-        .filter(responds_to=commentary)
-        .select_related("series")
-        .only("title", "number", "suffix", "year", "slug", "series")
-        .order_by("published_at", "id")
-    )
-
-
-def in_response_to(commentary):
-    if commentary.responds_to_id is None:
-        return None
-    return (
-        Commentary.objects.published()
-        .select_related("series")
-        .only("title", "number", "suffix", "year", "slug", "series")
-        .filter(pk=commentary.responds_to_id)
-        .first()
-    )
+    same_series = [p for p in pieces if p.series_id == commentary.series_id]
+    earlier = [p for p in same_series if commentary.published_at and order(p) < key]
+    later = [p for p in same_series if commentary.published_at and order(p) > key]
+    # The true top pieces are in `pieces`, so ranking `pieces` again finds them.
+    related_pieces = sorted(
+        (p for p in pieces if p.shared > 0),
+        key=lambda p: (-p.shared, -p.published_at.timestamp(), -p.pk),
+    )[:related_limit]
+    return {
+        "previous": max(earlier, key=order, default=None),
+        "next": min(later, key=order, default=None),
+        "related": related_pieces,
+        "responses": sorted((p for p in pieces if p.responds_to_id == commentary.pk), key=order),
+        "in_response_to": next((p for p in pieces if p.pk == commentary.responds_to_id), None),
+    }
 
 
 def find_moved(*, series: str, year: int, slug: str):
@@ -186,3 +202,48 @@ def published_authors():
 
 def published_ids():
     return Commentary.objects.published().values("pk")
+
+
+STATIC_PAGE_URLS = ("/about/", "/history/")
+
+
+def build_site_state():
+    """Every series (with `has_published`), the navigation's static pages and
+    the next scheduled publication time (a timestamp or None): two queries.
+    Cached per content version by `commentaries.cache.site_state`."""
+    from django.conf import settings
+    from django.contrib.flatpages.models import FlatPage
+
+    in_series = Commentary.objects.filter(series=OuterRef("pk")).order_by()
+    series = list(
+        Series.objects.annotate(
+            has_published=Exists(in_series.published()),
+            next_scheduled=Subquery(
+                in_series.scheduled().order_by("published_at").values("published_at")[:1]
+            ),
+        )
+    )
+    upcoming = [s.next_scheduled for s in series if s.next_scheduled is not None]
+    pages = {
+        page.url: page.title
+        for page in FlatPage.objects.filter(
+            url__in=STATIC_PAGE_URLS, sites__id=settings.SITE_ID, registration_required=False
+        ).only("url", "title")
+    }
+    return {
+        "series": series,
+        "pages": [{"url": url, "title": pages[url]} for url in STATIC_PAGE_URLS if url in pages],
+        "next_publication": min(upcoming).timestamp() if upcoming else None,
+    }
+
+
+def series_by_slug(slug, request=None):
+    """A series from the cached site state (no query once cached), or 404."""
+    from django.http import Http404
+
+    from .cache import site_state
+
+    for series in site_state(request)["series"]:
+        if series.slug == slug:
+            return series
+    raise Http404("No such series.")

@@ -15,6 +15,13 @@ from .search import RANK_WINDOW, fetch_results, ranked_ids, uses_full_text
 PAGE_SIZE = 20
 
 
+def paginator_with_count(paginator, count):
+    """`paginator`, told its count when it is already known (no COUNT query)."""
+    if count is not None:
+        paginator.__dict__["count"] = count  # Paginator.count is a cached_property
+    return paginator
+
+
 class PublishedMixin:
     """Readers see published pieces whose time has come; nothing else."""
 
@@ -47,8 +54,24 @@ class FilteredListMixin(PublishedMixin):
     def get_queryset(self):
         base = super().get_queryset().filter(self.base_filter())
         choices = self.filter_choices(Commentary.objects.published().filter(self.base_filter()))
+        self.year_counts = choices.pop("year_counts")
         self.filter_form = ArchiveFilterForm(self.request.GET, **choices)
         return self.filter_form.filter(base)
+
+    def known_count(self):
+        """The number of pieces listed, when the year menu's counts give it
+        (no filter, or only a year): saves a COUNT over a large listing."""
+        if not self.filter_form.is_valid():
+            return sum(self.year_counts.values())
+        data = self.filter_form.cleaned_data
+        if data.get("topic") or data.get("author"):
+            return None
+        if data.get("year"):
+            return self.year_counts.get(data["year"], 0)
+        return sum(self.year_counts.values())
+
+    def get_paginator(self, *args, **kwargs):
+        return paginator_with_count(super().get_paginator(*args, **kwargs), self.known_count())
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(filter_form=self.filter_form, **kwargs)
@@ -59,7 +82,7 @@ class SeriesView(FilteredListMixin, ListView):
 
     @cached_property
     def series(self):
-        return get_object_or_404(Series, slug=self.kwargs["series"])
+        return selectors.series_by_slug(self.kwargs["series"], self.request)
 
     def base_filter(self):
         return Q(series=self.series)
@@ -80,7 +103,7 @@ class SeriesYearView(PublishedMixin, ListView):
 
     @cached_property
     def series(self):
-        return get_object_or_404(Series, slug=self.kwargs["series"])
+        return selectors.series_by_slug(self.kwargs["series"], self.request)
 
     def get_queryset(self):
         return (
@@ -91,19 +114,24 @@ class SeriesYearView(PublishedMixin, ListView):
             .order_by("number", "suffix", "published_at", "id")
         )
 
-    def get_context_data(self, **kwargs):
-        years = sorted(
-            {
-                y
-                for y in Commentary.objects.published()
-                .in_series(self.series)
-                .order_by()
-                .values_list("year", flat=True)
-                .distinct()
-                if y
-            },
-            reverse=True,
+    @cached_property
+    def year_counts(self):
+        return selectors.year_counts(Commentary.objects.published().in_series(self.series))
+
+    def get_paginator(self, *args, **kwargs):
+        return paginator_with_count(
+            super().get_paginator(*args, **kwargs),
+            self.year_counts.get(int(self.kwargs["year"]), 0),
         )
+
+    def get(self, request, *args, **kwargs):
+        if not self.year_counts.get(int(self.kwargs["year"])):
+            raise Http404("No pieces that year.")
+        self.allow_empty = True  # known not to be empty: no extra EXISTS query
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        years = sorted((y for y in self.year_counts if y), reverse=True)
         return super().get_context_data(
             series=self.series, year=self.kwargs["year"], years=years, **kwargs
         )
@@ -179,7 +207,7 @@ class CommentaryView(DetailView):
         )
         url = absolute(path)
         publisher = settings.SITE_NAME
-        previous, following = selectors.commentary_neighbours(commentary)
+        around = selectors.commentary_surroundings(commentary)
         closing = [
             (byline, byline.email if byline.email and byline.author.show_email else "")
             for byline in commentary.bylines.all()
@@ -187,11 +215,11 @@ class CommentaryView(DetailView):
         return super().get_context_data(
             canonical_url=url,
             closing_bylines=closing,
-            responses=selectors.responses_to(commentary),
-            in_response_to=selectors.in_response_to(commentary),
-            previous=previous,
-            next=following,
-            related=selectors.related_commentaries(commentary),
+            responses=around["responses"],
+            in_response_to=around["in_response_to"],
+            previous=around["previous"],
+            next=around["next"],
+            related=around["related"],
             citable=commentary.year is not None,
             chicago=citations.chicago(commentary, url, publisher),
             apa=citations.apa(commentary, url, publisher),

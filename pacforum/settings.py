@@ -86,6 +86,9 @@ MIDDLEWARE = [
     "pacforum.security.PermissionsPolicyMiddleware",
     "pacforum.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cached public pages for visitors without a session, before sessions,
+    # authentication and routing (issue 8; commentaries/cache.py).
+    "commentaries.cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -179,6 +182,21 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Media on S3-compatible object storage (optional extra: pip install ".[s3]"),
+# so several application servers share uploads (docs/deployment.md). Credentials
+# come the way boto3 finds them (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or a role).
+if env("AWS_STORAGE_BUCKET_NAME"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL"),
+            "region_name": env("AWS_S3_REGION_NAME"),
+            "custom_domain": env("AWS_S3_CUSTOM_DOMAIN"),
+            "querystring_auth": False,
+            "file_overwrite": False,
+        },
+    }
 
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",

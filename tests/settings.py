@@ -20,3 +20,8 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # django-axes needs a request in authenticate(), which the test client's
 # login() does not pass; the lockout tests turn it back on.
 AXES_ENABLED = False
+
+# The suite runs on a per-process memory cache even when REDIS_URL is set:
+# parallel workers would otherwise flush each other's Redis keys between tests.
+# tests/test_redis_cache.py runs the page cache on the real Redis backend.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

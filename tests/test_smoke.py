@@ -20,9 +20,10 @@ def test_home_page_runs_a_fixed_number_of_queries(client, django_assert_max_num_
     for _ in range(15):
         piece = CommentaryFactory(published=True)
         BylineFactory.create_batch(3, commentary=piece)
-    # Latest pieces and their bylines (2), newest per series (3), featured
-    # topics (1), navigation (2, cached afterwards), next scheduled time (1).
-    with django_assert_max_num_queries(9):
+    # Latest pieces and their bylines (2), newest per series and their bylines
+    # (2), featured topics (1), site state (2: series with the next scheduled
+    # time, static pages; cached afterwards).
+    with django_assert_max_num_queries(7):
         client.get(reverse("commentaries:home"))
 
 

@@ -1,7 +1,8 @@
 import base64
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -20,3 +21,20 @@ def protected_email(address):
     readable = f"{user} [at] {domain.replace('.', ' [dot] ')}"
     encoded = base64.b64encode(address[::-1].encode("utf-8")).decode("ascii")
     return format_html('<span class="email" data-email="{}">{}</span>', encoded, readable)
+
+
+@register.simple_tag
+def select_options(field):
+    """The <option> elements of a bound choice field, the current value
+    selected. A listing's topic menu can hold hundreds of topics: one Python
+    join instead of a template loop per option (no query)."""
+    value = field.value()
+    current = "" if value is None else str(value)
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (choice, mark_safe(" selected") if str(choice) == current else "", label)
+            for choice, label in field.field.choices
+        ),
+    )

@@ -93,7 +93,7 @@ def test_profile_runs_a_fixed_number_of_queries(client, django_assert_max_num_qu
         piece = CommentaryFactory(published=True)
         BylineFactory(commentary=piece, author=author)
         BylineFactory.create_batch(2, commentary=piece)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         assert client.get(author.get_absolute_url()).status_code == 200
 
 
@@ -102,5 +102,5 @@ def test_directory_runs_a_fixed_number_of_queries(client, django_assert_max_num_
         author = AuthorFactory()
         AffiliationFactory.create_batch(2, author=author)
         BylineFactory(commentary=CommentaryFactory(published=True), author=author)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(4):
         assert client.get("/authors/").status_code == 200

@@ -113,3 +113,32 @@ def test_a_changed_page_is_not_304(client):
     piece.save()
     again = client.get(piece.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 200
+
+
+def test_cached_pages_are_served_before_sessions_and_routing(client, django_assert_num_queries):
+    piece = CommentaryFactory(published=True)
+    client.get(piece.get_absolute_url())
+    with django_assert_num_queries(0):
+        response = client.get(piece.get_absolute_url())
+    assert response["X-Cache"] == "hit"
+    # The early path keeps the headers the outer middleware add.
+    assert response.has_header("Content-Security-Policy")
+    assert "Cookie" in response["Vary"]
+
+
+def test_an_unknown_host_is_refused_even_for_a_cached_page(client):
+    CommentaryFactory(published=True)
+    assert client.get("/").status_code == 200
+    assert client.get("/", HTTP_HOST="attacker.example").status_code == 400
+
+
+def test_a_page_cached_under_an_older_version_is_rebuilt(client):
+    piece = CommentaryFactory(published=True, title="Before")
+    client.get(piece.get_absolute_url())
+    Commentary.objects.filter(pk=piece.pk).update(title="After")  # no signal
+    assert client.get(piece.get_absolute_url())["X-Cache"] == "hit"
+    piece.refresh_from_db()
+    piece.save()  # a save through the ORM starts a new content version
+    response = client.get(piece.get_absolute_url())
+    assert response["X-Cache"] == "miss"
+    assert "After" in response.content.decode()

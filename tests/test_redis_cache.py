@@ -1,0 +1,99 @@
+"""The page cache and the site state on the real Redis backend.
+
+Runs when REDIS_URL is set (CI sets it for one of its two test runs; Redis on
+127.0.0.1:6379), with the production cache class, `FailSafeRedisCache`. Each
+test uses its own key prefix and deletes its keys afterwards, so parallel
+workers sharing the Redis database never see each other's entries.
+"""
+
+import os
+import uuid
+
+import pytest
+from django.core.cache import cache, caches
+from django.test import override_settings
+
+from commentaries.cache import site_state
+from commentaries.services import commentary_publish
+from pacforum.cache import FailSafeRedisCache
+from tests.factories import BylineFactory, CommentaryFactory, SeriesFactory
+
+REDIS_URL = os.environ.get("REDIS_URL")
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(not REDIS_URL, reason="REDIS_URL is not set (Redis cache tests)"),
+]
+
+
+@pytest.fixture(autouse=True)
+def redis_cache():
+    prefix = f"pacforum-test-{uuid.uuid4().hex}"
+    config = {
+        "default": {
+            "BACKEND": "pacforum.cache.FailSafeRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    with override_settings(CACHES=config):
+        assert isinstance(caches["default"], FailSafeRedisCache)
+        yield caches["default"]
+        client = caches["default"]._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+
+
+def test_pages_are_cached_in_redis_and_served_from_it(client):
+    piece = CommentaryFactory(published=True, title="Shared across nodes")
+    BylineFactory(commentary=piece)
+    first = client.get(piece.get_absolute_url())
+    second = client.get(piece.get_absolute_url())
+    assert first["X-Cache"] == "miss"
+    assert second["X-Cache"] == "hit"
+    assert second.content == first.content
+
+
+def test_publishing_refreshes_pages_cached_in_redis(client):
+    series = SeriesFactory()
+    assert client.get("/")["X-Cache"] == "miss"
+    assert client.get("/")["X-Cache"] == "hit"
+    piece = CommentaryFactory(series=series, title="Breaking analysis")
+    commentary_publish(commentary=piece)
+    response = client.get("/")
+    assert response["X-Cache"] == "miss"
+    assert "Breaking analysis" in response.content.decode()
+
+
+def test_editing_refreshes_a_piece_cached_in_redis(client):
+    piece = CommentaryFactory(published=True, body="<p>Before the edit.</p>")
+    client.get(piece.get_absolute_url())
+    piece.body = "<p>After the edit.</p>"
+    piece.save()
+    assert "After the edit." in client.get(piece.get_absolute_url()).content.decode()
+
+
+def test_staff_pages_never_come_from_or_go_to_redis(client, admin_client):
+    CommentaryFactory(published=True)
+    admin_client.get("/")
+    assert client.get("/")["X-Cache"] == "miss"
+    staff = admin_client.get("/")
+    assert "X-Cache" not in staff
+    assert "private" in staff["Cache-Control"]
+
+
+def test_site_state_round_trips_through_redis(django_assert_num_queries):
+    series = SeriesFactory(name="Regional Briefs")
+    CommentaryFactory(published=True, series=series)
+    built = site_state()
+    with django_assert_num_queries(0):
+        again = site_state()
+    assert [s.slug for s in again["series"]] == [s.slug for s in built["series"]]
+    assert next(s for s in again["series"] if s.pk == series.pk).has_published
+
+
+def test_the_redis_cache_is_the_one_pages_use():
+    cache.set("probe", "value", 30)
+    assert cache.get("probe") == "value"
