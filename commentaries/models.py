@@ -11,6 +11,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
 from pacforum.sanitizer import sanitize_html
+from pacforum.uploads import validate_pdf_upload
 
 # Top-level paths the site uses itself; a series cannot take them as its slug.
 RESERVED_SLUGS = {
@@ -187,7 +188,13 @@ class Commentary(models.Model):
         related_name="responses",
         help_text="The piece this one answers.",
     )
-    pdf = models.FileField(upload_to="pdf/%Y/", blank=True, verbose_name="PDF")
+    pdf = models.FileField(
+        upload_to="pdf/%Y/",
+        blank=True,
+        verbose_name="PDF",
+        validators=[validate_pdf_upload],
+        help_text="The printable version, if there is one (a real PDF, up to 20 MB).",
+    )
     original_publication = models.CharField(
         max_length=255, blank=True, help_text="“Originally published in …”, if it was."
     )

@@ -3,6 +3,7 @@ import re
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from subscriptions.models import SubscriptionRequest
 from tests.factories import SeriesFactory
@@ -29,7 +30,7 @@ def test_a_reader_subscribes_confirms_from_the_email_and_unsubscribes(
     page.get_by_label("I agree").check()
     page.get_by_role("button", name="Request subscription").click()
     page.wait_for_url("**/subscribe/sent/")
-    assert page.get_by_role("heading", name="Check your inbox").is_visible()
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
 
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["Zoe@example.com"]
@@ -37,13 +38,13 @@ def test_a_reader_subscribes_confirms_from_the_email_and_unsubscribes(
     unsubscribe_url = re.search(r"https?://\S+/unsubscribe/\S+/", mail.outbox[0].body)[0]
 
     page.goto(confirm_url)
-    assert page.get_by_role("heading", name="Subscription confirmed").is_visible()
-    assert page.get_by_text("Thank you, Zoë Ŝmith").is_visible()
+    expect(page.get_by_role("heading", name="Subscription confirmed")).to_be_visible()
+    expect(page.get_by_text("Thank you, Zoë Ŝmith")).to_be_visible()
     assert SubscriptionRequest.objects.get().status == SubscriptionRequest.Status.CONFIRMED
 
     page.goto(unsubscribe_url)
     page.get_by_role("button", name="Unsubscribe").click()
-    assert page.get_by_role("heading", name="You are unsubscribed").is_visible()
+    expect(page.get_by_role("heading", name="You are unsubscribed")).to_be_visible()
     assert SubscriptionRequest.objects.get().status == SubscriptionRequest.Status.UNSUBSCRIBED
 
 
@@ -54,8 +55,8 @@ def test_field_errors_appear_next_to_the_fields_and_keep_what_was_typed(live_ser
     page.get_by_label("Name:", exact=True).fill("Ana")
     page.get_by_label("Email:", exact=True).fill("ana@")
     page.get_by_role("button", name="Request subscription").click()
-    assert page.get_by_text("Enter a valid email address.").is_visible()
-    assert page.get_by_text("Choose at least one series.").is_visible()
+    expect(page.get_by_text("Enter a valid email address.")).to_be_visible()
+    expect(page.get_by_text("Choose at least one series.")).to_be_visible()
     assert page.get_by_label("Name:", exact=True).input_value() == "Ana"
     assert page.get_by_label("Email:", exact=True).input_value() == "ana@"
     assert SubscriptionRequest.objects.count() == 0
