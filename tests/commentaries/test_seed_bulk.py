@@ -46,3 +46,22 @@ def test_seed_bulk_honours_authors_and_topics_per_piece():
 def test_seed_bulk_refuses_nonsense():
     with pytest.raises(CommandError):
         call_command("seed_bulk", commentaries=0, stdout=StringIO())
+
+
+def test_seeded_pieces_are_searchable_by_author_and_topic_on_postgresql():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the search vector is PostgreSQL's")
+    call_command("seed_bulk", commentaries=40, batch_size=15, stdout=StringIO())
+    pieces = Commentary.objects.filter(series__slug="bulk")
+    assert not pieces.filter(search_vector__isnull=True).exists()
+    piece = pieces.prefetch_related("bylines__author", "topics").first()
+    surname = piece.bylines.all()[0].author.name.split()[1].lower()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT search_vector::text FROM commentaries_commentary WHERE id = %s", [piece.pk]
+        )
+        vector = cursor.fetchone()[0]
+    assert f"'{surname}'" in vector
+    assert "'topic'" in vector
