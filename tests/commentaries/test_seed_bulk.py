@@ -65,3 +65,29 @@ def test_seeded_pieces_are_searchable_by_author_and_topic_on_postgresql():
         vector = cursor.fetchone()[0]
     assert f"'{surname}'" in vector
     assert "'topic'" in vector
+
+
+def test_seeded_vectors_are_the_ones_the_trigger_computes_with_every_author_and_topic():
+    """seed_bulk writes links before pieces so each piece is indexed once; the
+    result must equal a fresh recomputation, for every piece, not just one."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the search vector is PostgreSQL's")
+    call_command(
+        "seed_bulk",
+        commentaries=60,
+        batch_size=25,
+        authors_per_piece=6,
+        topics_per_piece=10,
+        stdout=StringIO(),
+    )
+    query = "SELECT id, search_vector::text FROM commentaries_commentary ORDER BY id"
+    with connection.cursor() as cursor:
+        cursor.execute(query)
+        seeded = cursor.fetchall()
+        cursor.execute("UPDATE commentaries_commentary SET search_vector = NULL")
+        cursor.execute(query)
+        recomputed = cursor.fetchall()
+    assert len(seeded) == 60
+    assert seeded == recomputed
