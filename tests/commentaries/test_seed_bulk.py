@@ -91,3 +91,27 @@ def test_seeded_vectors_are_the_ones_the_trigger_computes_with_every_author_and_
         recomputed = cursor.fetchall()
     assert len(seeded) == 60
     assert seeded == recomputed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_bulk_on_two_connections_numbers_every_piece_once():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer, so seed_bulk uses one connection there")
+    out = StringIO()
+    call_command("seed_bulk", commentaries=90, batch_size=10, jobs=2, stdout=out)
+    pieces = Commentary.objects.filter(series__slug="bulk")
+    assert pieces.count() == 90
+    assert "90/90 commentaries" in out.getvalue()
+    per_year = {}
+    for year, number in pieces.values_list("year", "number"):
+        per_year.setdefault(year, []).append(number)
+    assert all(sorted(n) == list(range(1, len(n) + 1)) for n in per_year.values())
+    assert not pieces.filter(bylines__isnull=True).exists()
+    assert not pieces.filter(search_vector__isnull=True).exists()
+    # Numbers follow publication order within a year, as a real series' would.
+    ordered = list(pieces.order_by("published_at").values_list("year", "number"))
+    for year in per_year:
+        numbers = [number for y, number in ordered if y == year]
+        assert numbers == sorted(numbers)

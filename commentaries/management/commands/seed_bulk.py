@@ -1,12 +1,15 @@
 """Synthetic data for scale tests and benchmarks.
 
-Writes with bulk inserts in batches, one transaction per batch, and prints
-progress. The text is generated from a small vocabulary, safe by construction,
-so it skips the per-object save() (and its sanitiser) on purpose.
+Writes with bulk inserts (COPY on PostgreSQL) in batches, one transaction per
+batch and, on PostgreSQL, two connections at once; prints progress. The text
+is generated from a small vocabulary, safe by construction, so it skips the
+per-object save() (and its sanitiser) on purpose.
 """
 
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
@@ -117,6 +120,92 @@ def insert(model, objects):
     return objects
 
 
+@dataclass
+class Batch:
+    """One transaction's worth of pieces with their bylines and topic links."""
+
+    series: Series
+    first_slug: int
+    dates: list
+    numbers: list
+    authors: list
+    topics: list
+    authors_per_piece: int
+    topics_per_piece: int
+    seed: str
+
+    def write_and_close(self):
+        """write() on a worker thread, which then closes its own connection."""
+        try:
+            return self.write()
+        finally:
+            connection.close()
+
+    def write(self):
+        rng = random.Random(self.seed)
+        pieces = []
+        for offset, (when, number) in enumerate(zip(self.dates, self.numbers, strict=True)):
+            words = rng.sample(WORDS, 6)
+            pieces.append(
+                Commentary(
+                    series=self.series,
+                    title=f"{words[0].capitalize()} {words[1]} and the {words[2]} {words[3]}",
+                    slug=f"bulk-{self.first_slug + offset}",
+                    summary=" ".join(rng.choices(WORDS, k=25)).capitalize() + ".",
+                    body=body(rng),
+                    status=Commentary.Status.PUBLISHED,
+                    published_at=when,
+                    year=when.year,
+                    number=number,
+                )
+            )
+        with transaction.atomic():
+            # On PostgreSQL the bylines and topic links go in first (foreign
+            # keys are checked at commit), so the search-vector trigger indexes
+            # each piece once, with its authors and topics, instead of once on
+            # insert and again after each of the two link tables. SQLite has
+            # no such trigger; there the pieces need their ids first.
+            if connection.vendor == "postgresql":
+                reserve_ids(Commentary, pieces)
+            else:
+                insert(Commentary, pieces)
+            bylines, tagged = [], []
+            for piece in pieces:
+                count = rng.randint(1, self.authors_per_piece)
+                for position, author in enumerate(rng.sample(self.authors, count)):
+                    bylines.append(
+                        Byline(
+                            commentary_id=piece.pk,
+                            author_id=author.pk,
+                            position=position,
+                            bio=author.short_bio,
+                            email=author.email,
+                        )
+                    )
+                if self.topics_per_piece:
+                    count = rng.randint(1, self.topics_per_piece)
+                    tagged.extend(
+                        TaggedCommentary(content_object_id=piece.pk, tag_id=topic.pk)
+                        for topic in rng.sample(self.topics, count)
+                    )
+            insert(Byline, bylines)
+            insert(TaggedCommentary, tagged)
+            if connection.vendor == "postgresql":
+                insert(Commentary, pieces)
+        return len(pieces)
+
+
+def body(rng):
+    paragraphs = []
+    for _ in range(5):
+        sentences = [
+            " ".join(rng.choices(WORDS, k=rng.randint(8, 16))).capitalize() + "."
+            for _ in range(rng.randint(3, 5))
+        ]
+        paragraphs.append("<p>" + " ".join(sentences) + "</p>")
+    return "\n".join(paragraphs)
+
+
 class Command(BaseCommand):
     help = "Insert N synthetic commentaries with authors, bylines and topics, fast."
 
@@ -135,6 +224,12 @@ class Command(BaseCommand):
         parser.add_argument("--series", default="bulk", help="Slug of the series to fill.")
         parser.add_argument("--batch-size", type=int, default=5000)
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=0,
+            help="Connections writing at once (default: 2 on PostgreSQL, 1 on SQLite).",
+        )
 
     def handle(self, *args, **options):
         total = options["commentaries"]
@@ -162,71 +257,56 @@ class Command(BaseCommand):
         now = timezone.now()
         span = timedelta(days=365 * 20)
         dates = sorted(now - span * rng.random() for _ in range(total))
+        # Numbers are handed out here, in date order, so that batches are
+        # independent of each other and can be written on several connections.
         highest = dict(
             Commentary.objects.filter(series=series, suffix="")
             .values_list("year")
             .annotate(Max("number"))
         )
+        numbers = []
+        for when in dates:
+            highest[when.year] = (highest.get(when.year) or 0) + 1
+            numbers.append(highest[when.year])
+
         batch_size = options["batch_size"]
-        for start in range(0, total, batch_size):
-            chunk = dates[start : start + batch_size]
-            with transaction.atomic():
-                pieces = []
-                for offset, when in enumerate(chunk, start=start):
-                    year = when.year
-                    highest[year] = (highest.get(year) or 0) + 1
-                    words = rng.sample(WORDS, 6)
-                    title = f"{words[0].capitalize()} {words[1]} and the {words[2]} {words[3]}"
-                    pieces.append(
-                        Commentary(
-                            series=series,
-                            title=title,
-                            slug=f"bulk-{run + offset}",
-                            summary=" ".join(rng.choices(WORDS, k=25)).capitalize() + ".",
-                            body=self.body(rng),
-                            status=Commentary.Status.PUBLISHED,
-                            published_at=when,
-                            year=year,
-                            number=highest[year],
-                        )
-                    )
-                # On PostgreSQL the bylines and topic links go in first (foreign
-                # keys are checked at commit), so the search-vector trigger
-                # indexes each piece once, with its authors and topics, instead
-                # of once on insert and again after each of the two link tables.
-                # SQLite has no such trigger; there the pieces need ids first.
-                if connection.vendor == "postgresql":
-                    reserve_ids(Commentary, pieces)
-                else:
-                    insert(Commentary, pieces)
-                bylines, tagged = [], []
-                for piece in pieces:
-                    count = rng.randint(1, options["authors_per_piece"])
-                    for position, author in enumerate(rng.sample(authors, count)):
-                        bylines.append(
-                            Byline(
-                                commentary_id=piece.pk,
-                                author_id=author.pk,
-                                position=position,
-                                bio=author.short_bio,
-                                email=author.email,
-                            )
-                        )
-                    if options["topics_per_piece"]:
-                        count = rng.randint(1, options["topics_per_piece"])
-                        tagged.extend(
-                            TaggedCommentary(content_object_id=piece.pk, tag_id=topic.pk)
-                            for topic in rng.sample(topics, count)
-                        )
-                insert(Byline, bylines)
-                insert(TaggedCommentary, tagged)
-                if connection.vendor == "postgresql":
-                    insert(Commentary, pieces)
-            done = start + len(chunk)
+        batches = [
+            Batch(
+                series=series,
+                first_slug=run + start,
+                dates=dates[start : start + batch_size],
+                numbers=numbers[start : start + batch_size],
+                authors=authors,
+                topics=topics,
+                authors_per_piece=options["authors_per_piece"],
+                topics_per_piece=options["topics_per_piece"],
+                seed=f"{options['seed']}:{run + start}",
+            )
+            for start in range(0, total, batch_size)
+        ]
+        jobs = options["jobs"] or (2 if connection.vendor == "postgresql" else 1)
+        if connection.vendor != "postgresql" or connection.in_atomic_block:
+            jobs = 1  # SQLite has one writer; other connections cannot see an open transaction
+        done = 0
+
+        def report(written):
+            nonlocal done
+            done += written
             elapsed = time.monotonic() - started
             self.stdout.write(
                 f"  {done:,}/{total:,} commentaries ({done / elapsed:,.0f}/s, {elapsed:.1f} s)"
             )
+
+        if jobs == 1:
+            for batch in batches:
+                report(batch.write())
+        else:
+            # Generating rows is Python work under the GIL; indexing them is
+            # PostgreSQL's, in another process. Two threads with a connection
+            # each keep both cores busy.
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                for future in as_completed(pool.submit(batch.write_and_close) for batch in batches):
+                    report(future.result())
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(f"Seeded {total:,} commentaries into “{series}” in {elapsed:.1f} s.")
@@ -260,13 +340,3 @@ class Command(BaseCommand):
             [Topic(name=f"Topic {slug[11:]}", slug=slug) for slug in wanted if slug not in existing]
         )
         return list(Topic.objects.filter(slug__in=wanted))
-
-    def body(self, rng):
-        paragraphs = []
-        for _ in range(5):
-            sentences = [
-                " ".join(rng.choices(WORDS, k=rng.randint(8, 16))).capitalize() + "."
-                for _ in range(rng.randint(3, 5))
-            ]
-            paragraphs.append("<p>" + " ".join(sentences) + "</p>")
-        return "\n".join(paragraphs)
