@@ -5,11 +5,13 @@ from django.db import migrations
 # growing table (a bulk load, a restore) PostgreSQL chose to scan every author
 # and every topic for every piece indexed: 1,126,400,000 author rows read while
 # seeding 160,000 pieces. Scalar subqueries by primary key make each lookup an
-# index probe whatever the statistics say.
+# index probe whatever the statistics say. And the function runs with JIT
+# compilation off: when stale statistics made a lookup look expensive,
+# PostgreSQL compiled it with LLVM on every call, milliseconds a row.
 
 FORWARD = r"""
 CREATE OR REPLACE FUNCTION commentaries_commentary_search_vector() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
   NEW.search_vector :=
     setweight(to_tsvector('english', coalesce(NEW.title, '')), 'A')
@@ -31,6 +33,7 @@ $$;
 """
 
 BACKWARD = r"""
+ALTER FUNCTION commentaries_commentary_search_vector() RESET jit;
 CREATE OR REPLACE FUNCTION commentaries_commentary_search_vector() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN

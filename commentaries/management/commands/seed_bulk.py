@@ -206,6 +206,13 @@ def body(rng):
     return "\n".join(paragraphs)
 
 
+def analyze():
+    if connection.vendor == "postgresql":
+        tables = [Commentary, Byline, TaggedCommentary, Author]
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE " + ", ".join(m._meta.db_table for m in tables))
+
+
 class Command(BaseCommand):
     help = "Insert N synthetic commentaries with authors, bylines and topics, fast."
 
@@ -288,14 +295,21 @@ class Command(BaseCommand):
         if connection.vendor != "postgresql" or connection.in_atomic_block:
             jobs = 1  # SQLite has one writer; other connections cannot see an open transaction
         done = 0
+        existing = analyzed_at = Commentary.objects.count()
 
         def report(written):
-            nonlocal done
+            nonlocal done, analyzed_at
             done += written
             elapsed = time.monotonic() - started
             self.stdout.write(
                 f"  {done:,}/{total:,} commentaries ({done / elapsed:,.0f}/s, {elapsed:.1f} s)"
             )
+            # Fresh statistics each time the archive grows by half: without
+            # them the planner (and the search trigger's lookups) plan for the
+            # much smaller table of the last ANALYZE, and slow down as it grows.
+            if done == total or existing + done > analyzed_at * 1.5:
+                analyze()
+                analyzed_at = existing + done
 
         if jobs == 1:
             for batch in batches:
