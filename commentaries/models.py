@@ -119,19 +119,32 @@ class TaggedCommentary(TaggedItemBase):
     content_object = models.ForeignKey(
         "Commentary", on_delete=models.CASCADE, related_name="tagged_items"
     )
-    tag = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="tagged_commentaries")
+    # Indexed with the piece below: a topic's pieces in id order, for topic
+    # pages and for the related pieces' bounded windows (selectors.py).
+    tag = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, related_name="tagged_commentaries", db_index=False
+    )
 
     class Meta:
         verbose_name = "topic of a commentary"
         constraints = [
             models.UniqueConstraint(fields=["content_object", "tag"], name="unique_topic_per_piece")
         ]
+        indexes = [models.Index(fields=["tag", "content_object"], name="topic_link_tag_piece")]
+
+
+def published_q(path=""):
+    """Readers may see a piece that is published and whose time has come;
+    `path` applies the rule across a relation (`published_q("commentary__")`)."""
+    return models.Q(
+        **{f"{path}status": Commentary.Status.PUBLISHED, f"{path}published_at__lte": timezone.now()}
+    )
 
 
 class CommentaryQuerySet(models.QuerySet):
     def published(self):
         """The one definition of what readers may see."""
-        return self.filter(status=Commentary.Status.PUBLISHED, published_at__lte=timezone.now())
+        return self.filter(published_q())
 
     def scheduled(self):
         return self.filter(status=Commentary.Status.PUBLISHED, published_at__gt=timezone.now())

@@ -6,12 +6,22 @@ pin those numbers.
 
 import re
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db import connection
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import Lookup
 
 from authors.models import Affiliation, Author
 
-from .models import Byline, Commentary, Series, TaggedCommentary, Topic
+from .models import Byline, Commentary, Series, TaggedCommentary, Topic, published_q
 
 LISTING_DEFERRED = ("body", "search_vector")
 PERMALINK = re.compile(r"(?P<number>[0-9]{1,9})(?P<suffix>[rR][0-9]{0,3})?")
@@ -93,7 +103,9 @@ def commentary_surroundings(commentary, *, related_limit=3):
     """The pieces shown around a commentary, in one query (and one for their
     bylines): the previous and next published pieces of its series, up to
     `related_limit` published pieces sharing the most topics with it (newest
-    first), the published responses to it and the piece it responds to."""
+    first; on PostgreSQL among its neighbours under each topic, see
+    `related_candidates`), the published responses to it and the piece it
+    responds to."""
     published = Commentary.objects.published()
     wanted = Q(responds_to=commentary)
     if commentary.responds_to_id is not None:
@@ -120,18 +132,21 @@ def commentary_surroundings(commentary, *, related_limit=3):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    # From the topic links (index on tag), not from every published piece.
+    # Ranked among a bounded set of candidates, so that the cost does not grow
+    # with the archive: the RELATED_WINDOW pieces filed under each of its
+    # topics just before and just after it (index on topic, piece).
+    links = TaggedCommentary.objects.filter(published_q("content_object__"), tag_id__in=topic_ids)
+    if connection.features.supports_slicing_ordering_in_compound and topic_ids:
+        links = links.filter(content_object__in=related_candidates(commentary.pk, topic_ids))
     related = (
-        TaggedCommentary.objects.filter(tag_id__in=topic_ids, content_object__in=published)
-        .exclude(content_object=commentary.pk)
+        links.exclude(content_object=commentary.pk)
         .values("content_object")
         .annotate(n=Count("pk"))
         .order_by("-n", "-content_object__published_at", "-content_object")
-        .values("content_object")
+        .values("content_object")[:related_limit]
     )
     if topic_ids:
-        for rank in range(related_limit):
-            wanted |= Q(pk=Subquery(related[rank : rank + 1]))
+        wanted |= one_of(related)
     pieces = list(
         listing(published)
         .filter(wanted)
@@ -157,6 +172,48 @@ def commentary_surroundings(commentary, *, related_limit=3):
         "responses": sorted((p for p in pieces if p.responds_to_id == commentary.pk), key=order),
         "in_response_to": next((p for p in pieces if p.pk == commentary.responds_to_id), None),
     }
+
+
+RELATED_WINDOW = 50
+
+
+def related_candidates(pk, topic_ids):
+    """Ids of the pieces filed under each topic nearest to piece `pk`, up to
+    RELATED_WINDOW on each side: at most 2 x RELATED_WINDOW x topics rows
+    whatever the archive's size. (SQLite cannot slice inside a UNION, so there
+    the related pieces are ranked over every link; it is for development.)"""
+    windows = []
+    for topic_id in topic_ids:
+        pieces = TaggedCommentary.objects.filter(tag_id=topic_id).values("content_object_id")
+        windows.append(
+            pieces.filter(content_object_id__lt=pk).order_by("-content_object_id")[:RELATED_WINDOW]
+        )
+        windows.append(
+            pieces.filter(content_object_id__gt=pk).order_by("content_object_id")[:RELATED_WINDOW]
+        )
+    return windows[0].union(*windows[1:], all=True)
+
+
+class EqualsAny(Lookup):
+    """`lhs = ANY(rhs)`, rhs an array (PostgreSQL)."""
+
+    lookup_name = "equals_any"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
+
+
+def one_of(ids):
+    """`pk` is one of the ids the subquery `ids` returns. On PostgreSQL the
+    subquery runs once (`pk = ANY(ARRAY(...))`, index lookups); inside an OR,
+    `pk IN (subquery)` would be checked against every row instead."""
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.expressions import ArraySubquery
+
+        return Q(EqualsAny(F("pk"), ArraySubquery(ids)))
+    return Q(pk__in=ids)
 
 
 def find_moved(*, series: str, year: int, slug: str):

@@ -670,3 +670,36 @@ def test_surroundings_rank_related_pieces_by_shared_topics_then_newest():
     assert around["in_response_to"] is None
     around = commentary_surroundings(for_reading(Commentary.objects.all()).get(pk=response.pk))
     assert around["in_response_to"] == piece
+
+
+def test_related_pieces_are_ranked_among_each_topics_nearest_pieces(monkeypatch):
+    """On PostgreSQL the related ranking reads a bounded window of each topic's
+    pieces around the one shown, so its cost does not grow with the archive."""
+    from django.db import connection
+
+    from commentaries import selectors
+
+    if not connection.features.supports_slicing_ordering_in_compound:
+        pytest.skip("SQLite ranks related pieces over every link")
+    monkeypatch.setattr(selectors, "RELATED_WINDOW", 2)
+    busy, quiet = TopicFactory.create_batch(2)
+
+    def piece_on(*topics):
+        piece = CommentaryFactory(published=True)
+        piece.topics.add(*topics)
+        return piece
+
+    # In id order under the busy topic: old, before2, before1, PIECE, after1, after2, late.
+    old = piece_on(busy, quiet)  # outside the busy window, inside the quiet one
+    before2, before1 = piece_on(busy), piece_on(busy)
+    piece = piece_on(busy, quiet)
+    after1, after2 = piece_on(busy), piece_on(busy)
+    late = piece_on(busy)  # third after: outside the window
+
+    around = selectors.commentary_surroundings(
+        selectors.for_reading(Commentary.objects.all()).get(pk=piece.pk), related_limit=10
+    )
+
+    assert set(around["related"]) == {old, before2, before1, after1, after2}
+    assert around["related"][0] == old  # shares both topics
+    assert late not in around["related"]
