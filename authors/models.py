@@ -1,8 +1,8 @@
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
-from django.urls import reverse
 
+from pacforum.links import cached_reverse
 from pacforum.sanitizer import sanitize_html
 from pacforum.uploads import validate_image_upload
 
@@ -72,7 +72,7 @@ class Author(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("authors:detail", kwargs={"slug": self.slug})
+        return cached_reverse("authors:detail", slug=self.slug)
 
     @staticmethod
     def default_sort_name(name):

@@ -4,12 +4,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
+from pacforum.links import cached_reverse
 from pacforum.sanitizer import sanitize_html
 from pacforum.uploads import validate_pdf_upload
 
@@ -93,7 +93,7 @@ class Series(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("commentaries:series", kwargs={"series": self.slug})
+        return cached_reverse("commentaries:series", series=self.slug)
 
     @property
     def is_numbered(self):
@@ -112,7 +112,7 @@ class Topic(TagBase):
         verbose_name_plural = "topics"
 
     def get_absolute_url(self):
-        return reverse("commentaries:topic", kwargs={"slug": self.slug})
+        return cached_reverse("commentaries:topic", slug=self.slug)
 
 
 class TaggedCommentary(TaggedItemBase):
@@ -288,9 +288,8 @@ class Commentary(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse(
-            "commentaries:detail",
-            kwargs={"series": self.series.slug, "year": self.year, "slug": self.slug},
+        return cached_reverse(
+            "commentaries:detail", series=self.series.slug, year=self.year, slug=self.slug
         )
 
     def clean(self):
