@@ -10,6 +10,7 @@ class CommentariesConfig(AppConfig):
         # content (admin, shell, importers), hence signal receivers.
         from django.db.models.signals import post_migrate
 
+        from . import checks  # noqa: F401  (registers the deploy checks)
         from .cache import connect_invalidation
         from .triggers import ensure_triggers
 

@@ -142,6 +142,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A check (pacforum.W001, `check --deploy`) warns when the cache is not shared
+# between processes; a single-process deployment may silence it here.
+SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS")
+
 if env_bool("CACHE_DISABLED", False):
     # Every cache read misses: for "cold" benchmarks and for debugging.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
