@@ -2,7 +2,7 @@
 # Load test: pacforum under gunicorn on PostgreSQL with the demo and seed_bulk
 # data, driven by Locust for DURATION with a reader-shaped mix (bench/pages.json).
 #
-#   make install && .venv/bin/pip install -e '.[bench]'      # once: Locust
+#   make install && .venv/bin/pip install -c constraints.txt -e '.[bench]'      # once: Locust
 #   bench/run.sh                                            # defaults below
 #   DURATION=5m USERS=80 COMMENTARIES=100000 bench/run.sh
 #
@@ -25,7 +25,7 @@ python=.venv/bin/python
 out=bench/results/$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$out"
 
-command -v .venv/bin/locust >/dev/null || { echo "Locust missing: .venv/bin/pip install -e '.[bench]'"; exit 1; }
+command -v .venv/bin/locust >/dev/null || { echo "Locust missing: .venv/bin/pip install -c constraints.txt -e '.[bench]'"; exit 1; }
 
 export DATABASE_URL="$SERVER_URL/$BENCH_DB"
 export PGOPTIONS="-c client_min_messages=warning"
