@@ -6,28 +6,57 @@ from django.utils.functional import cached_property
 from django.views.generic import ListView
 
 from commentaries import selectors
+from commentaries.views import paginator_with_count
 
 from .models import Affiliation
 
 
 class AuthorListView(ListView):
-    """The A–Z directory of everyone with a published piece."""
+    """The A-Z directory of everyone with a published piece: on one page while
+    there are up to ONE_PAGE_LIMIT authors, then a letter at a time
+    (`?letter=B`), PER_PAGE to a page, so that the page stays small however
+    many authors the archive gathers."""
 
     template_name = "authors/author_list.html"
     context_object_name = "authors"
+    ONE_PAGE_LIMIT = 600
+    PER_PAGE = 200
+
+    @cached_property
+    def initials(self):
+        """[(letter, authors)]; "#" for sort names that start with no letter."""
+        return [(initial or "#", n) for initial, n in selectors.initials_with_counts()]
+
+    @cached_property
+    def letter(self):
+        """The letter shown, or None when the whole directory fits one page."""
+        if sum(n for _, n in self.initials) <= self.ONE_PAGE_LIMIT:
+            return None
+        wanted = self.request.GET.get("letter", "").strip().upper()
+        known = [initial for initial, _ in self.initials]
+        return wanted if wanted in known else known[0]
 
     def get_queryset(self):
-        return (
-            selectors.published_authors().with_current_affiliations().order_by("sort_name", "name")
+        authors = selectors.author_initials(selectors.published_authors())
+        if self.letter is not None:
+            authors = authors.filter(initial="" if self.letter == "#" else self.letter)
+        return authors.with_current_affiliations().order_by("sort_name", "name")
+
+    def get_paginate_by(self, queryset):
+        return self.PER_PAGE if self.letter is not None else None
+
+    def get_paginator(self, *args, **kwargs):
+        return paginator_with_count(
+            super().get_paginator(*args, **kwargs), dict(self.initials).get(self.letter)
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["letter"] = self.letter
+        context["initials"] = self.initials
         context["letters"] = [
-            (letter, list(group))
-            for letter, group in groupby(
-                context["authors"], key=lambda a: (a.sort_name[:1] or "#").upper()
-            )
+            (initial or "#", list(group))
+            for initial, group in groupby(context["authors"], key=lambda a: a.initial)
         ]
         return context
 

@@ -16,7 +16,7 @@ from django.db.models import (
     Q,
     Subquery,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Substr, Upper
 from django.db.models.lookups import Lookup
 
 from authors.models import Affiliation, Author
@@ -257,6 +257,25 @@ def published_authors():
     """Authors with at least one published piece: the only ones readers see."""
     return Author.objects.filter(
         Exists(Byline.objects.filter(author=OuterRef("pk"), commentary__in=published_ids()))
+    )
+
+
+def author_initials(authors):
+    """`authors` annotated with `initial`: the first letter of the sort name,
+    upper-cased by the database (so grouping and filtering agree)."""
+    return authors.annotate(initial=Upper(Substr("sort_name", 1, 1)))
+
+
+def initials_with_counts():
+    """[(initial, authors)] over the authors readers see, in order: the A-Z
+    directory's letters, in one query."""
+    return list(
+        author_initials(published_authors())
+        .order_by()
+        .values("initial")
+        .annotate(n=Count("pk"))
+        .order_by("initial")
+        .values_list("initial", "n")
     )
 
 

@@ -102,5 +102,61 @@ def test_directory_runs_a_fixed_number_of_queries(client, django_assert_max_num_
         author = AuthorFactory()
         AffiliationFactory.create_batch(2, author=author)
         BylineFactory(commentary=CommentaryFactory(published=True), author=author)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         assert client.get("/authors/").status_code == 200
+
+
+@pytest.fixture
+def big_directory(monkeypatch):
+    """A directory past the one-page limit: a letter at a time, 2 to a page."""
+    from authors.views import AuthorListView
+
+    monkeypatch.setattr(AuthorListView, "ONE_PAGE_LIMIT", 3)
+    monkeypatch.setattr(AuthorListView, "PER_PAGE", 2)
+    names = ["Ann Abe", "Bo Akers", "Cy Allen", "Di Baker", "Ed Zhou", "Fay 9th"]
+    for name in names:
+        author = AuthorFactory(name=name, sort_name=name.split()[1] + ", " + name.split()[0])
+        AffiliationFactory(author=author)
+        BylineFactory(commentary=CommentaryFactory(published=True), author=author)
+
+
+def test_small_directory_is_one_page_with_letter_anchors(client):
+    for name in ("Amy Adams", "Zed Young"):
+        BylineFactory(commentary=CommentaryFactory(published=True), author__name=name)
+    page = html(client.get("/authors/"))
+    assert 'href="#letter-a"' in page and 'href="#letter-y"' in page  # by surname
+    assert "Adams, Amy" in page and "Young, Zed" in page
+    assert 'class="pagination"' not in page
+
+
+def test_big_directory_shows_one_letter_at_a_time_in_pages(client, big_directory):
+    first = html(client.get("/authors/"))
+    # The first letter ("9" sorts before "A"), then links to every other letter.
+    assert "9th, Fay" in first and "Abe, Ann" not in first
+    assert 'href="?letter=A"' in first and 'href="?letter=Z"' in first
+    assert '<a href="?letter=9" aria-current="page">' in first
+
+    a_page_one = html(client.get("/authors/?letter=a"))
+    assert "Abe, Ann" in a_page_one and "Akers, Bo" in a_page_one
+    assert "Allen, Cy" not in a_page_one  # on page 2 of A
+    assert "page 1 of 2" in a_page_one
+    assert "letter=a&amp;page=2" in a_page_one  # the pages keep the letter
+    a_page_two = html(client.get("/authors/?letter=A&page=2"))
+    assert "Allen, Cy" in a_page_two and "Abe, Ann" not in a_page_two
+    assert "Zhou, Ed" in html(client.get("/authors/?letter=Z"))
+
+
+def test_big_directory_falls_back_to_the_first_letter_for_an_unknown_one(client, big_directory):
+    response = client.get("/authors/?letter=%3Cscript%3E")
+    assert response.status_code == 200
+    assert "9th, Fay" in html(response)
+    assert "<script>" not in html(response)
+    assert client.get("/authors/?letter=A&page=9").status_code == 404
+
+
+def test_big_directory_runs_a_fixed_number_of_queries(
+    client, big_directory, django_assert_max_num_queries
+):
+    for letter in ("", "?letter=A", "?letter=A&page=2", "?letter=Z"):
+        with django_assert_max_num_queries(5):
+            assert client.get("/authors/" + letter).status_code == 200

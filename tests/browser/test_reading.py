@@ -113,6 +113,20 @@ def test_every_page_type_is_valid_html_and_accessible(
     assert run_axe(page) == [], name
 
 
+def test_the_directory_a_letter_at_a_time_is_valid_html_and_accessible(
+    live_server, page, html_validator, run_axe, tmp_path, archive, monkeypatch
+):
+    from authors.views import AuthorListView
+
+    monkeypatch.setattr(AuthorListView, "ONE_PAGE_LIMIT", 1)
+    monkeypatch.setattr(AuthorListView, "PER_PAGE", 1)
+    url = live_server.url + "/authors/?letter=K"
+    page.goto(url)
+    assert page.locator("[aria-current=page]").inner_text().startswith("K")
+    assert html_validator(page.request.get(url).text(), tmp_path) == []
+    assert run_axe(page) == []
+
+
 def test_a_reader_searches_opens_a_result_and_follows_author_and_topic_links(
     live_server, page, archive
 ):

@@ -543,7 +543,7 @@ PUBLIC_PAGE_QUERIES = [
     ("/pacnet/{year}/", 5),
     ("/topics/", 3),
     ("/topics/alliances/", 7),
-    ("/authors/", 4),
+    ("/authors/", 5),
     ("/authors/busy-author/", 7),
     ("/authors/busy-author/?page=2", 7),
     ("/feeds/rss/", 6),
