@@ -28,6 +28,7 @@ from django.utils.http import http_date
 
 VERSION_KEY = "public-pages:version"
 SITE_STATE_KEY = "public-pages:site-state:{version}"
+DERIVED_KEY = "public-pages:derived:{version}:{name}"
 # One entry per address; it records the content version it was built under and
 # counts only while that version is current (so one round trip to the cache
 # fetches both the version and the page).
@@ -103,6 +104,22 @@ def site_state(request=None) -> dict:
     if request is not None:
         request._site_state = state
     return state
+
+
+def per_content_version(request, name: str, build):
+    """`build()`'s result, shared by every page built under the current
+    content version: a listing's filter menus are the same on each of its
+    pages and filtered views, so a crawler walking `?page=1…5000` after a
+    publish computes them once, not 5,000 times. Only for data that depends
+    on published content alone (it is shared by staff and readers)."""
+    found = getattr(request, "_page_cache", None)
+    version = found[1] if found else content_version()
+    key = DERIVED_KEY.format(version=version, name=name)
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, page_timeout(request))
+    return value
 
 
 def _timeout(next_publication: float | None) -> int:

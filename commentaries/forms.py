@@ -15,16 +15,17 @@ class ArchiveFilterForm(forms.Form):
     author = forms.SlugField(required=False, label="Author", widget=forms.HiddenInput)
 
     def __init__(self, *args, years=(), topics=(), authors=(), **kwargs):
+        """`topics` and `authors` are (slug, name) pairs; with more than
+        AUTHOR_CHOICES_LIMIT authors the author filter stays a hidden field
+        (set by links from author pages) instead of an endless menu."""
         super().__init__(*args, **kwargs)
         if isinstance(self.fields["year"], forms.ChoiceField):
             self.fields["year"].choices = [("", "Any year")] + [(y, y) for y in years]
-        self.fields["topic"].choices = [("", "Any topic")] + [(t.slug, t.name) for t in topics]
+        self.fields["topic"].choices = [("", "Any topic"), *topics]
         authors = list(authors[: AUTHOR_CHOICES_LIMIT + 1])
         if authors and len(authors) <= AUTHOR_CHOICES_LIMIT:
             self.fields["author"] = forms.ChoiceField(
-                required=False,
-                label="Author",
-                choices=[("", "Any author")] + [(a.slug, a.name) for a in authors],
+                required=False, label="Author", choices=[("", "Any author"), *authors]
             )
 
     def filter(self, queryset):

@@ -64,22 +64,37 @@ def newest_per_series():
     return sorted(pieces, key=lambda p: (p.series.position, p.series.name))
 
 
-def filter_choices(base):
-    """Years, topics and authors that occur in `base` (published pieces), for
-    a listing's filter menus."""
+def filter_choices(base, *, with_topics=True, author_limit):
+    """Years (with counts), topics and authors that occur in `base` (published
+    pieces), for a listing's filter menus, as plain data (it is cached per
+    content version): topics and authors as (slug, name) pairs, at most
+    `author_limit` + 1 authors (more than the limit means "too many for a
+    menu")."""
     ids = base.values("pk")
     counts = year_counts(base)
+    topics = []
+    if with_topics:
+        # EXISTS stops at the first piece found, where a join and DISTINCT
+        # would read every byline and topic link of a large series.
+        topics = list(
+            Topic.objects.filter(
+                Exists(TaggedCommentary.objects.filter(tag=OuterRef("pk"), content_object__in=ids))
+            )
+            .order_by("name")
+            .values_list("slug", "name")
+        )
+    authors = list(
+        Author.objects.filter(
+            Exists(Byline.objects.filter(author=OuterRef("pk"), commentary__in=ids))
+        )
+        .order_by("sort_name", "name")
+        .values_list("slug", "name")[: author_limit + 1]
+    )
     return {
         "year_counts": counts,
         "years": sorted((y for y in counts if y), reverse=True),
-        # EXISTS stops at the first piece found, where a join and DISTINCT
-        # would read every byline and topic link of a large series.
-        "topics": Topic.objects.filter(
-            Exists(TaggedCommentary.objects.filter(tag=OuterRef("pk"), content_object__in=ids))
-        ).order_by("name"),
-        "authors": Author.objects.filter(
-            Exists(Byline.objects.filter(author=OuterRef("pk"), commentary__in=ids))
-        ).order_by("sort_name", "name"),
+        "topics": topics,
+        "authors": authors,
     }
 
 

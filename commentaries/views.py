@@ -7,7 +7,8 @@ from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView, TemplateView
 
 from . import citations, selectors
-from .forms import ArchiveFilterForm, SearchForm
+from .cache import per_content_version
+from .forms import AUTHOR_CHOICES_LIMIT, ArchiveFilterForm, SearchForm
 from .metadata import commentary_json_ld
 from .models import Commentary, Series, Topic
 from .search import RANK_WINDOW, fetch_results, ranked_ids, uses_full_text
@@ -48,12 +49,25 @@ class FilteredListMixin(PublishedMixin):
     paginate_by = PAGE_SIZE
     context_object_name = "commentaries"
 
-    def filter_choices(self, base):
-        return selectors.filter_choices(base)
+    menu_topics = True
+
+    def menu_name(self):
+        """Names this listing's menus in the per-content-version cache."""
+        raise NotImplementedError
 
     def get_queryset(self):
         base = super().get_queryset().filter(self.base_filter())
-        choices = self.filter_choices(Commentary.objects.published().filter(self.base_filter()))
+        choices = dict(
+            per_content_version(
+                self.request,
+                self.menu_name(),
+                lambda: selectors.filter_choices(
+                    Commentary.objects.published().filter(self.base_filter()),
+                    with_topics=self.menu_topics,
+                    author_limit=AUTHOR_CHOICES_LIMIT,
+                ),
+            )
+        )
         self.year_counts = choices.pop("year_counts")
         self.filter_form = ArchiveFilterForm(self.request.GET, **choices)
         return self.filter_form.filter(base)
@@ -86,6 +100,9 @@ class SeriesView(FilteredListMixin, ListView):
 
     def base_filter(self):
         return Q(series=self.series)
+
+    def menu_name(self):
+        return f"series-menus:{self.series.pk}"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(series=self.series, **kwargs)
@@ -152,11 +169,13 @@ class TopicView(FilteredListMixin, ListView):
     def topic(self):
         return get_object_or_404(Topic, slug=self.kwargs["slug"])
 
+    menu_topics = False  # the page is the topic
+
     def base_filter(self):
         return Q(topics=self.topic)
 
-    def filter_choices(self, base):
-        return {**super().filter_choices(base), "topics": ()}
+    def menu_name(self):
+        return f"topic-menus:{self.topic.pk}"
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(topic=self.topic, **kwargs)
@@ -292,7 +311,7 @@ class SearchView(ListView):
         self.form = SearchForm(
             self.request.GET or None,
             series=Series.objects.all(),
-            topics=Topic.objects.order_by("name"),
+            topics=Topic.objects.order_by("name").values_list("slug", "name"),
         )
         if not self.form.is_bound or not self.form.is_valid() or not self.form.query:
             return []

@@ -142,3 +142,38 @@ def test_a_page_cached_under_an_older_version_is_rebuilt(client):
     response = client.get(piece.get_absolute_url())
     assert response["X-Cache"] == "miss"
     assert "After" in response.content.decode()
+
+
+def test_a_listings_menus_are_built_once_per_content_version(client, django_assert_num_queries):
+    from django.core.cache import cache
+
+    from tests.factories import TopicFactory
+
+    series = SeriesFactory(slug="pacnet")
+    for piece in CommentaryFactory.create_batch(25, published=True, series=series):
+        piece.topics.add(TopicFactory())
+    cache.clear()
+    first = client.get("/pacnet/")
+    assert first["X-Cache"] == "miss"
+    # Another page of the same listing: the year, topic and author menus
+    # (3 queries) come from the cache; the page itself is still built.
+    with django_assert_num_queries(2):  # the page's pieces and their bylines
+        second = client.get("/pacnet/?page=2")
+    assert second["X-Cache"] == "miss"
+    assert 'name="topic"' in second.content.decode()
+
+
+def test_a_listings_menus_follow_a_publish(client):
+    series = SeriesFactory(slug="pacnet")
+    CommentaryFactory.create_batch(21, published=True, series=series)
+    client.get("/pacnet/")  # menus cached without the new topic and year
+    piece = CommentaryFactory(
+        series=series, title="From the archive", published_at=timezone.now() - timedelta(days=9000)
+    )
+    from tests.factories import TopicFactory
+
+    piece.topics.add(TopicFactory(name="Whaling", slug="whaling"))
+    commentary_publish(commentary=piece)
+    page = client.get("/pacnet/?page=2").content.decode()
+    assert 'value="whaling"' in page
+    assert f'value="{piece.published_at.year}"' in page
