@@ -115,3 +115,14 @@ def test_seed_bulk_on_two_connections_numbers_every_piece_once():
     for year in per_year:
         numbers = [number for y, number in ordered if y == year]
         assert numbers == sorted(numbers)
+
+
+def test_seeded_authors_are_filed_under_their_surnames_initial():
+    from authors.models import Author
+
+    call_command("seed_bulk", commentaries=10, authors=10, stdout=StringIO())
+    sort_names = list(
+        Author.objects.filter(slug__startswith="bulk-author-").values_list("sort_name", flat=True)
+    )
+    assert len(sort_names) == 10
+    assert all(name[0].isalpha() for name in sort_names), sort_names

@@ -334,7 +334,8 @@ class Command(BaseCommand):
         base = Author.objects.filter(slug__startswith="bulk-author-").count() + run
         new = []
         for i in range(base, base + missing):
-            name = f"{rng.choice(FIRST)} {rng.choice(LAST)} {i}"
+            # "Aroha Ahn-12": unique, and filed under A in the directory.
+            name = f"{rng.choice(FIRST)} {rng.choice(LAST)}-{i}"
             new.append(
                 Author(
                     name=name,
