@@ -38,15 +38,12 @@ def env_list(name, default=""):
 DEBUG = env_bool("DEBUG", False)
 
 _DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-never-in-production"  # noqa: S105
-SECRET_KEY = env("SECRET_KEY") or ""
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set SECRET_KEY to a long random value "
-            "(or DEBUG=true for local development)."
-        )
-    SECRET_KEY = _DEVELOPMENT_SECRET_KEY
-elif not DEBUG and (SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50):
+# Without a key and without DEBUG the key stays empty: commands that never
+# sign anything (makemigrations, check) still run, anything that signs fails
+# with Django's "must not be empty", and the WSGI/ASGI entry points refuse to
+# start (pacforum/startup.py), so a server never runs with a development key.
+SECRET_KEY = env("SECRET_KEY") or (_DEVELOPMENT_SECRET_KEY if DEBUG else "")
+if SECRET_KEY and not DEBUG and (SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 random characters in production.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
