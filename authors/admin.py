@@ -10,8 +10,7 @@ from django.utils.html import format_html, format_html_join
 from reversion import add_to_revision, create_revision, set_comment, set_user
 from reversion.admin import VersionAdmin
 
-from commentaries.admin_forms import RichTextAdminForm
-from commentaries.models import Commentary
+from pacforum.richtext import RichTextAdminForm
 
 from .models import Affiliation, Author, Organization
 from .services import author_merge
@@ -83,7 +82,13 @@ class AuthorAdmin(VersionAdmin):
     def commentaries(self, author):
         if author.pk is None:
             return "None yet."
-        pieces = Commentary.objects.select_related("series").filter(bylines__author=author)
+        # Through the bylines' reverse relation: authors never import commentaries.
+        pieces = [
+            byline.commentary
+            for byline in author.bylines.select_related("commentary__series").order_by(
+                "-commentary__published_at", "-commentary__id"
+            )
+        ]
         if not pieces:
             return "None yet."
         return format_html(

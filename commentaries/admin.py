@@ -3,9 +3,6 @@ import logging
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
-from django.contrib.flatpages.admin import FlatPageAdmin
-from django.contrib.flatpages.forms import FlatpageForm
-from django.contrib.flatpages.models import FlatPage
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Prefetch
@@ -14,12 +11,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django_ckeditor_5.widgets import CKEditor5Widget
 from reversion import create_revision, set_comment, set_user
 from reversion.admin import VersionAdmin
 from reversion.models import Version
-
-from pacforum.sanitizer import sanitize_html
 
 from .admin_forms import PUBLISH, UNPUBLISH, CommentaryAdminForm, SeriesAdminForm
 from .admin_history import compare_versions
@@ -404,23 +398,3 @@ class BylineAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return False
-
-
-class PageAdminForm(FlatpageForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["content"].widget = CKEditor5Widget(config_name="default")
-        self.fields["content"].widget.use_required_attribute = lambda initial: False
-
-    def clean_content(self):
-        return sanitize_html(self.cleaned_data["content"])
-
-
-admin.site.unregister(FlatPage)
-
-
-@admin.register(FlatPage)
-class PageAdmin(FlatPageAdmin):
-    """Static pages (“About”, “History of the Forum”) with the same editor."""
-
-    form = PageAdminForm

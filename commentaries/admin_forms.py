@@ -6,9 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
-from django_ckeditor_5.widgets import CKEditor5Widget
 
-from pacforum.sanitizer import sanitize_html
+from pacforum.richtext import RichTextAdminForm
 
 from .models import Commentary, Series
 from .services import assign_number
@@ -22,28 +21,6 @@ def https_by_default(db_field, **kwargs):
     if isinstance(db_field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
     return db_field.formfield(**kwargs)
-
-
-class RichTextAdminForm(forms.ModelForm):
-    """Any admin form whose `rich_text_fields` use the CKEditor 5 toolbar."""
-
-    rich_text_fields: tuple[str, ...] = ()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in self.rich_text_fields:
-            if name in self.fields:
-                self.fields[name].widget = CKEditor5Widget(config_name="default")
-                # CKEditor owns the textarea; the browser must not block an
-                # empty required one it cannot show.
-                self.fields[name].widget.use_required_attribute = lambda initial: False
-
-    def clean(self):
-        cleaned = super().clean()
-        for name in self.rich_text_fields:
-            if cleaned.get(name):
-                cleaned[name] = sanitize_html(cleaned[name])
-        return cleaned
 
 
 class SeriesAdminForm(RichTextAdminForm):

@@ -14,6 +14,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from . import selectors
 from .models import Topic
+from .site_state import series_by_slug
 
 FEED_LENGTH = 20
 
@@ -88,7 +89,7 @@ class SeriesFeed(CommentaryFeed):
     kind = "series"
 
     def get_object(self, request, slug=None):
-        return selectors.series_by_slug(slug, request)
+        return series_by_slug(slug, request)
 
     def title(self, obj):
         return f"{obj.name} · {settings.SITE_NAME}"

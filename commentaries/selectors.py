@@ -16,7 +16,7 @@ from django.db.models import (
     Q,
     Subquery,
 )
-from django.db.models.functions import Coalesce, Substr, Upper
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import Lookup
 
 from authors.models import Affiliation, Author
@@ -275,69 +275,5 @@ def published_authors():
     )
 
 
-def author_initials(authors):
-    """`authors` annotated with `initial`: the first letter of the sort name,
-    upper-cased by the database (so grouping and filtering agree)."""
-    return authors.annotate(initial=Upper(Substr("sort_name", 1, 1)))
-
-
-def initials_with_counts():
-    """[(initial, authors)] over the authors readers see, in order: the A-Z
-    directory's letters, in one query."""
-    return list(
-        author_initials(published_authors())
-        .order_by()
-        .values("initial")
-        .annotate(n=Count("pk"))
-        .order_by("initial")
-        .values_list("initial", "n")
-    )
-
-
 def published_ids():
     return Commentary.objects.published().values("pk")
-
-
-STATIC_PAGE_URLS = ("/about/", "/history/")
-
-
-def build_site_state():
-    """Every series (with `has_published`), the navigation's static pages and
-    the next scheduled publication time (a timestamp or None): two queries.
-    Cached per content version by `commentaries.cache.site_state`."""
-    from django.conf import settings
-    from django.contrib.flatpages.models import FlatPage
-
-    in_series = Commentary.objects.filter(series=OuterRef("pk")).order_by()
-    series = list(
-        Series.objects.annotate(
-            has_published=Exists(in_series.published()),
-            next_scheduled=Subquery(
-                in_series.scheduled().order_by("published_at").values("published_at")[:1]
-            ),
-        )
-    )
-    upcoming = [s.next_scheduled for s in series if s.next_scheduled is not None]
-    pages = {
-        page.url: page.title
-        for page in FlatPage.objects.filter(
-            url__in=STATIC_PAGE_URLS, sites__id=settings.SITE_ID, registration_required=False
-        ).only("url", "title")
-    }
-    return {
-        "series": series,
-        "pages": [{"url": url, "title": pages[url]} for url in STATIC_PAGE_URLS if url in pages],
-        "next_publication": min(upcoming).timestamp() if upcoming else None,
-    }
-
-
-def series_by_slug(slug, request=None):
-    """A series from the cached site state (no query once cached), or 404."""
-    from django.http import Http404
-
-    from .cache import site_state
-
-    for series in site_state(request)["series"]:
-        if series.slug == slug:
-            return series
-    raise Http404("No such series.")

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from .models import Commentary, Series
+from .models import Byline, Commentary, Series
 
 RESPONSE_SUFFIX = "R"
 
@@ -95,3 +95,13 @@ def commentary_unpublish(*, commentary: Commentary, user=None) -> Commentary:
     commentary.full_clean()
     commentary.save()
     return commentary
+
+
+def bylines_move_on_merge(*, keep, duplicate, **kwargs) -> None:
+    """Receiver of `authors.signals.author_merging`: the duplicate's bylines
+    move to `keep` (their bio and email snapshots untouched, so published
+    pieces read as before); where both sign the same piece the duplicate's
+    byline goes."""
+    signed_by_keep = Byline.objects.filter(author=keep).values("commentary")
+    Byline.objects.filter(author=duplicate, commentary__in=signed_by_keep).delete()
+    Byline.objects.filter(author=duplicate).update(author=keep)

@@ -1,7 +1,8 @@
 from django.urls import path, re_path
 
+from pacforum.pagecache import public_page
+
 from . import views
-from .cache import public_page
 from .feeds import feed_view
 
 app_name = "commentaries"

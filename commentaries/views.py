@@ -6,21 +6,17 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView, TemplateView
 
+from pacforum.pagecache import per_content_version
+from pacforum.pagination import paginator_with_count
+
 from . import citations, selectors
-from .cache import per_content_version
 from .forms import AUTHOR_CHOICES_LIMIT, ArchiveFilterForm, SearchForm
 from .metadata import commentary_json_ld
 from .models import Commentary, Series, Topic
 from .search import RANK_WINDOW, fetch_results, ranked_ids, uses_full_text
+from .site_state import series_by_slug
 
 PAGE_SIZE = 20
-
-
-def paginator_with_count(paginator, count):
-    """`paginator`, told its count when it is already known (no COUNT query)."""
-    if count is not None:
-        paginator.__dict__["count"] = count  # Paginator.count is a cached_property
-    return paginator
 
 
 class PublishedMixin:
@@ -96,7 +92,7 @@ class SeriesView(FilteredListMixin, ListView):
 
     @cached_property
     def series(self):
-        return selectors.series_by_slug(self.kwargs["series"], self.request)
+        return series_by_slug(self.kwargs["series"], self.request)
 
     def base_filter(self):
         return Q(series=self.series)
@@ -120,7 +116,7 @@ class SeriesYearView(PublishedMixin, ListView):
 
     @cached_property
     def series(self):
-        return selectors.series_by_slug(self.kwargs["series"], self.request)
+        return series_by_slug(self.kwargs["series"], self.request)
 
     def get_queryset(self):
         return (
@@ -329,15 +325,3 @@ class SearchView(ListView):
             context["paginator"] and context["paginator"].count >= RANK_WINDOW
         )
         return context
-
-
-def robots_txt(request):
-    sitemap = request.build_absolute_uri(reverse("sitemap"))
-    lines = [
-        "User-agent: *",
-        "Disallow: /admin/",
-        "Disallow: /preview/",
-        "Disallow: /search/",
-        f"Sitemap: {sitemap}",
-    ]
-    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

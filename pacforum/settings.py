@@ -50,7 +50,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "commentaries.admin_site.EditorsAdminConfig",
+    "pacforum.admin_site.EditorsAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -64,9 +64,12 @@ INSTALLED_APPS = [
     "taggit",
     "django_ckeditor_5",
     "reversion",
+    "pacforum",
     "commentaries",
     "authors",
     "subscriptions",
+    "archive",
+    "bench",
     "django_tasks",
     "django_tasks_db",
     # Security and reliability (issue 6)
@@ -84,8 +87,8 @@ MIDDLEWARE = [
     "pacforum.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Cached public pages for visitors without a session, before sessions,
-    # authentication and routing (issue 8; commentaries/cache.py).
-    "commentaries.cache.PublicPageCacheMiddleware",
+    # authentication and routing (pacforum/pagecache.py).
+    "pacforum.pagecache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -115,7 +118,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pacforum.context_processors.site",
-                "commentaries.context_processors.navigation",
+                "pacforum.navigation.navigation",
                 "csp.context_processors.nonce",
             ],
         },

@@ -2,10 +2,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from commentaries.cache import public_page
 from commentaries.sitemaps import sitemap_index, sitemap_section
-from commentaries.views import robots_txt
 from pacforum import health
+from pacforum.pagecache import public_page
+from pacforum.robots import robots_txt
 from pacforum.security import require_otp_for_staff
 
 if settings.OTP_REQUIRED_FOR_STAFF:
@@ -17,8 +17,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
-    path("authors/", include("authors.urls")),
-    # Readers' site: sitemap and robots.txt (issue 4).
+    path("authors/", include("commentaries.author_urls")),
+    # Readers' site: sitemap and robots.txt.
     path("sitemap.xml", public_page(sitemap_index), name="sitemap"),
     path("sitemap-<slug:section>.xml", public_page(sitemap_section), name="sitemap_section"),
     path("robots.txt", robots_txt, name="robots"),

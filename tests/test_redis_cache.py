@@ -13,8 +13,8 @@ import pytest
 from django.core.cache import cache, caches
 from django.test import override_settings
 
-from commentaries.cache import site_state
 from commentaries.services import commentary_publish
+from commentaries.site_state import site_state
 from pacforum.cache import FailSafeRedisCache
 from tests.factories import BylineFactory, CommentaryFactory, SeriesFactory
 

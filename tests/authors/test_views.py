@@ -109,7 +109,7 @@ def test_directory_runs_a_fixed_number_of_queries(client, django_assert_max_num_
 @pytest.fixture
 def big_directory(monkeypatch):
     """A directory past the one-page limit: a letter at a time, 2 to a page."""
-    from authors.views import AuthorListView
+    from commentaries.author_views import AuthorListView
 
     monkeypatch.setattr(AuthorListView, "ONE_PAGE_LIMIT", 3)
     monkeypatch.setattr(AuthorListView, "PER_PAGE", 2)

@@ -116,7 +116,7 @@ def test_every_page_type_is_valid_html_and_accessible(
 def test_the_directory_a_letter_at_a_time_is_valid_html_and_accessible(
     live_server, page, html_validator, run_axe, tmp_path, archive, monkeypatch
 ):
-    from authors.views import AuthorListView
+    from commentaries.author_views import AuthorListView
 
     monkeypatch.setattr(AuthorListView, "ONE_PAGE_LIMIT", 1)
     monkeypatch.setattr(AuthorListView, "PER_PAGE", 1)

@@ -434,7 +434,7 @@ def test_compare_view_without_two_versions_explains_itself(client, editor, pacne
 def test_every_editors_page_works_on_the_demo_archive(
     client, editor, django_assert_max_num_queries
 ):
-    from commentaries.demo import load_demo
+    from pacforum.demo import load_demo
 
     load_demo()
     published = Commentary.objects.published().first()

@@ -3,9 +3,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from commentaries.cache import page_timeout, seconds_until_next_publication
 from commentaries.models import Commentary
 from commentaries.services import commentary_publish
+from commentaries.site_state import seconds_until_next_publication
+from pacforum.pagecache import page_timeout
 from tests.factories import AuthorFactory, BylineFactory, CommentaryFactory, SeriesFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +68,7 @@ def test_a_page_cached_before_a_scheduled_piece_expires_at_its_publish_time(clie
 
     from django.core.cache import cache
 
-    from commentaries.cache import PAGE_KEY, content_version
+    from pacforum.pagecache import PAGE_KEY, content_version
 
     when = timezone.now() + timedelta(seconds=120)
     CommentaryFactory(scheduled=True, published_at=when, title="Right on time")

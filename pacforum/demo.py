@@ -13,9 +13,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from authors.models import Affiliation, Author, Organization
-
-from .models import Byline, Commentary, Series, Topic
-from .services import commentary_publish
+from commentaries.models import Byline, Commentary, Series, Topic
+from commentaries.services import commentary_publish
 
 SERIES = [
     {

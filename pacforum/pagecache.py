@@ -3,10 +3,11 @@
 Every cached page is stored under the current *content version*. Saving or
 deleting anything a public page shows (a piece, a byline, an author, a topic,
 a series, a static page, a redirect) starts a new version, so every page is
-rebuilt on its next visit; the receivers are connected in `apps.py` so that
-every code path that saves through the ORM (admin, shell, importer, services)
-invalidates. A cached page never outlives the next scheduled publish time, so
-scheduled pieces appear on time, and never lives longer than
+rebuilt on its next visit; the receivers are connected at start-up
+(`pacforum/apps.py`) so that every code path that saves through the ORM
+(admin, shell, importer, services) invalidates. A cached page never outlives
+the next scheduled publish time, so scheduled pieces appear on time, and never
+lives longer than
 `PUBLIC_PAGE_CACHE_SECONDS` (which also bounds staleness after raw SQL edits).
 
 Logged-in visitors are never served a cached page and their pages are never
@@ -15,19 +16,16 @@ stored. Responses carry an ETag and Last-Modified so repeat visits get 304s.
 
 import hashlib
 import time
-from datetime import datetime
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
 VERSION_KEY = "public-pages:version"
-SITE_STATE_KEY = "public-pages:site-state:{version}"
 DERIVED_KEY = "public-pages:derived:{version}:{name}"
 # One entry per address; it records the content version it was built under and
 # counts only while that version is current (so one round trip to the cache
@@ -70,40 +68,19 @@ def version_time(version: str) -> float:
         return time.time()
 
 
-def seconds_until_next_publication(now: datetime | None = None) -> int | None:
-    from .models import Commentary
-
-    upcoming = (
-        Commentary.objects.scheduled()
-        .order_by("published_at")
-        .values_list("published_at", flat=True)[:1]
-    )
-    if not upcoming:
-        return None
-    now = now or timezone.now()
-    return max(1, int((upcoming[0] - now).total_seconds()) + 1)
+def register_next_change(source) -> None:
+    """Tell the page cache when content next changes by itself: `source(request)`
+    returns a timestamp (a scheduled publication) or None. A page is never
+    cached past it. Set once at start-up by the app that schedules content."""
+    global _next_change
+    _next_change = source
 
 
-def site_state(request=None) -> dict:
-    """What every public page needs besides its own content, in two queries,
-    cached per content version: every series (each with `has_published`), the
-    static pages of the navigation, and the next scheduled publication time.
+def _no_scheduled_change(request=None):
+    return None
 
-    It never outlives the next scheduled publication (a series may then get its
-    first published piece), nor `PUBLIC_PAGE_CACHE_SECONDS`."""
-    from .selectors import build_site_state
 
-    state = getattr(request, "_site_state", None)  # built once per request
-    if state is not None:
-        return state
-    key = SITE_STATE_KEY.format(version=content_version())
-    state = cache.get(key)
-    if state is None:
-        state = build_site_state()
-        cache.set(key, state, _timeout(state["next_publication"]))
-    if request is not None:
-        request._site_state = state
-    return state
+_next_change = _no_scheduled_change
 
 
 def per_content_version(request, name: str, build):
@@ -122,7 +99,9 @@ def per_content_version(request, name: str, build):
     return value
 
 
-def _timeout(next_publication: float | None) -> int:
+def timeout_until(next_publication: float | None) -> int:
+    """`PUBLIC_PAGE_CACHE_SECONDS`, cut short to end just after
+    `next_publication` (a timestamp) when it comes sooner."""
     timeout = cache_seconds()
     if next_publication is not None:
         timeout = min(timeout, max(1, int(next_publication - time.time()) + 1))
@@ -132,7 +111,7 @@ def _timeout(next_publication: float | None) -> int:
 def page_timeout(request=None) -> int:
     """How long a page built now may be cached: until the next scheduled
     publication at the latest."""
-    return _timeout(site_state(request)["next_publication"])
+    return timeout_until(_next_change(request))
 
 
 def _is_anonymous(request) -> bool:

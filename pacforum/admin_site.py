@@ -27,4 +27,4 @@ class EditorsAdminSite(admin.AdminSite):
 
 
 class EditorsAdminConfig(AdminConfig):
-    default_site = "commentaries.admin_site.EditorsAdminSite"
+    default_site = "pacforum.admin_site.EditorsAdminSite"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from django.test import override_settings
 
-from commentaries.checks import shared_cache
+from pacforum.checks import shared_cache
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def cache(backend):

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from commentaries.cache import public_page
+from pacforum.pagecache import public_page
 
-from . import views
+from . import author_views as views
 
 app_name = "authors"
 

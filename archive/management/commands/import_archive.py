@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from commentaries.archive import ArchiveError, read_archive
+from archive.exchange import ArchiveError, read_archive
 
 
 class Command(BaseCommand):

@@ -1,8 +1,8 @@
 import pytest
 
 from authors.models import Author
-from commentaries.demo import load_demo
 from commentaries.models import Commentary, Series
+from pacforum.demo import load_demo
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from commentaries.archive import write_archive
+from archive.exchange import write_archive
 
 
 class Command(BaseCommand):

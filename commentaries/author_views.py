@@ -1,14 +1,17 @@
+"""The readers' pages about authors: the A-Z directory and each author's
+profile with their published pieces. They list publications, so they live on
+the publications' side (`authors` knows nothing of pieces)."""
+
 from itertools import groupby
 
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from django.views.generic import ListView
 
-from commentaries import selectors
-from commentaries.views import paginator_with_count
+from authors import selectors as author_selectors
+from pacforum.pagination import paginator_with_count
 
-from .models import Affiliation
+from . import selectors
 
 
 class AuthorListView(ListView):
@@ -25,7 +28,10 @@ class AuthorListView(ListView):
     @cached_property
     def initials(self):
         """[(letter, authors)]; "#" for sort names that start with no letter."""
-        return [(initial or "#", n) for initial, n in selectors.initials_with_counts()]
+        return [
+            (initial or "#", n)
+            for initial, n in author_selectors.initials_with_counts(selectors.published_authors())
+        ]
 
     @cached_property
     def letter(self):
@@ -37,7 +43,7 @@ class AuthorListView(ListView):
         return wanted if wanted in known else known[0]
 
     def get_queryset(self):
-        authors = selectors.author_initials(selectors.published_authors())
+        authors = author_selectors.author_initials(selectors.published_authors())
         if self.letter is not None:
             authors = authors.filter(initial="" if self.letter == "#" else self.letter)
         return authors.with_current_affiliations().order_by("sort_name", "name")
@@ -70,11 +76,8 @@ class AuthorView(ListView):
 
     @cached_property
     def author(self):
-        affiliations = Affiliation.objects.select_related("organization")
         return get_object_or_404(
-            selectors.published_authors().prefetch_related(
-                Prefetch("affiliations", queryset=affiliations)
-            ),
+            author_selectors.with_affiliations(selectors.published_authors()),
             slug=self.kwargs["slug"],
         )
 

@@ -1,7 +1,7 @@
 """Search latency on PostgreSQL at scale.
 
     DEBUG=true DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> \
-        .venv/bin/python scripts/bench_search.py --commentaries 100000
+        .venv/bin/python bench/search.py --commentaries 100000
 
 Makes sure the database holds at least N published commentaries (topping up
 with `manage.py seed_bulk`), then times the readers' search page for a set of

@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from .cache import site_state
+from commentaries.site_state import site_state
 
 
 def _navigation(request):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from commentaries.demo import load_demo
+from pacforum.demo import load_demo
 
 
 class Command(BaseCommand):

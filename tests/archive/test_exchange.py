@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from authors.models import Affiliation, Author, Organization
-from commentaries.demo import load_demo
 from commentaries.models import Byline, Commentary, Series, TaggedCommentary, Topic
+from pacforum.demo import load_demo
 from subscriptions.models import SubscriptionRequest
 from tests.factories import SeriesFactory, SubscriptionRequestFactory
 

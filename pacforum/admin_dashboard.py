@@ -3,7 +3,7 @@ recently, and how many subscription requests wait."""
 
 from django.apps import apps
 
-from .models import Commentary
+from commentaries.models import Commentary
 
 DASHBOARD_ROWS = 10
 

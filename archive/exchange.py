@@ -17,9 +17,8 @@ from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_date, parse_datetime
 
 from authors.models import Affiliation, Author, Organization
+from commentaries.models import Byline, Commentary, Series, TaggedCommentary, Topic
 from subscriptions.models import SubscriptionRequest
-
-from .models import Byline, Commentary, Series, TaggedCommentary, Topic
 
 FORMAT = "pacforum-archive"
 VERSION = 1
