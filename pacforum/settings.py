@@ -96,7 +96,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django.contrib.redirects.middleware.RedirectFallbackMiddleware",
+    "wordpress.middleware.RedirectFallbackMiddleware",
     "wordpress.middleware.WordPressShortlinkMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
     "pacforum.health.DatabaseUnavailableMiddleware",

@@ -1,3 +1,4 @@
+from django.contrib.flatpages.models import FlatPage
 from django.db import models
 from django.db.models import Q
 
@@ -5,8 +6,9 @@ from commentaries.models import Commentary
 
 
 class ImportedPost(models.Model):
-    """Which WordPress post became which commentary, so that a second import
-    updates the piece instead of making a copy."""
+    """Which WordPress post became which commentary (or, for a WordPress page,
+    which static page), so that a second import updates it instead of making
+    a copy."""
 
     wp_post_id = models.PositiveBigIntegerField(
         null=True, blank=True, verbose_name="WordPress post ID", help_text="`wp:post_id`."
@@ -22,7 +24,19 @@ class ImportedPost(models.Model):
         help_text="The post’s WordPress URL.",
     )
     commentary = models.OneToOneField(
-        Commentary, on_delete=models.CASCADE, related_name="wordpress_import"
+        Commentary,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="wordpress_import",
+    )
+    page = models.OneToOneField(
+        FlatPage,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="wordpress_import",
+        verbose_name="static page",
     )
     source_hash = models.CharField(
         max_length=64,
@@ -47,6 +61,12 @@ class ImportedPost(models.Model):
                 name="wordpress_post_has_a_key",
                 violation_error_message="An imported post needs its WordPress ID or GUID.",
             ),
+            models.CheckConstraint(
+                condition=(Q(commentary__isnull=False) & Q(page__isnull=True))
+                | (Q(commentary__isnull=True) & Q(page__isnull=False)),
+                name="wordpress_post_became_one_thing",
+                violation_error_message="An imported post is a commentary or a static page.",
+            ),
         ]
 
     def __str__(self):
@@ -55,4 +75,5 @@ class ImportedPost(models.Model):
         return f"WordPress post {self.guid}"
 
     def get_absolute_url(self):
-        return self.commentary.get_absolute_url()
+        target = self.commentary if self.commentary_id else self.page
+        return target.get_absolute_url()

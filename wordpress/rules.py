@@ -92,9 +92,14 @@ def _is_shortcode(name, patterns):
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
 
+TITLE_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+
+
 def clean_title(title: str) -> str:
-    """WordPress titles may carry HTML entities (“&#8211;”) and stray spaces."""
-    return re.sub(r"\s+", " ", html.unescape(html.unescape(title or ""))).strip()
+    """A WordPress title as plain text: its HTML tags (“<em>With</em>”) go, and
+    its entities (“&#8211;”, “&amp;”) are decoded exactly once, so a title that
+    says “&amp;lt;” keeps saying “&lt;”."""
+    return re.sub(r"\s+", " ", html.unescape(TITLE_TAG.sub("", title or ""))).strip()
 
 
 def _compile(pattern, where):

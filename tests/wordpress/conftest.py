@@ -5,6 +5,7 @@ import pytest
 from django.core.management import call_command
 
 FIXTURES = Path(__file__).parent / "fixtures"
+DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture
@@ -16,9 +17,9 @@ def archive():
 def import_wxr():
     """Run `manage.py import_wxr`; return what it printed on stdout."""
 
-    def run(path, *args):
+    def run(*args):
         out, err = StringIO(), StringIO()
-        call_command("import_wxr", str(path), *args, stdout=out, stderr=err)
+        call_command("import_wxr", *map(str, args), stdout=out, stderr=err)
         return out.getvalue()
 
     return run

@@ -147,9 +147,9 @@ def test_the_summary_comes_from_the_excerpt_or_the_first_paragraph(archive, impo
 def test_other_post_types_and_unplaced_posts_are_skipped_with_reasons(archive, import_wxr):
     output = import_wxr(archive)
     assert "post type “attachment” is not imported" in output
-    assert "post type “page” is not imported" in output
     assert "no title pattern or category names a series" in output
-    assert not ImportedPost.objects.filter(wp_post_id__in=[2, 77, 110]).exists()
+    assert not ImportedPost.objects.filter(wp_post_id__in=[77, 110]).exists()
+    assert ImportedPost.objects.get(wp_post_id=2).page.url == "/about-us/"
 
 
 def test_default_series_takes_posts_no_rule_places(archive, import_wxr):
@@ -165,7 +165,7 @@ def test_a_second_run_changes_nothing(archive, import_wxr):
     counts = (Commentary.objects.count(), Author.objects.count(), Redirect.objects.count())
     output = import_wxr(archive)
     assert "created           0" in output and "updated           0" in output
-    assert "unchanged         9" in output
+    assert "unchanged        10" in output
     assert {c.pk: c.updated_at for c in Commentary.objects.all()} == before
     assert (Commentary.objects.count(), Author.objects.count(), Redirect.objects.count()) == counts
 
@@ -210,12 +210,15 @@ def test_a_broken_post_is_reported_and_the_rest_continue(archive, import_wxr, tm
     broken.write_text(
         archive.read_text(encoding="utf-8")
         .replace("PacNet #15 – Election season in the atolls", "PacNet #15 – " + "x" * 300)
-        .replace("PacNet #16 – 日本と韓国、新しい章へ 🤝", ""),
+        .replace("<wp:post_id>107</wp:post_id>", "<wp:post_id>-107</wp:post_id>"),
         encoding="utf-8",
     )
     output = import_wxr(broken)
-    assert "post 107 (line 190): title: This field cannot be blank." in output
-    assert not ImportedPost.objects.filter(wp_post_id=107).exists()
+    assert (
+        "post -107 “PacNet #16 – 日本と韓国、新しい章へ 🤝” (line 190): "
+        "wp:post_id -107 is not a positive number" in output
+    )
+    assert not Commentary.objects.filter(title="日本と韓国、新しい章へ 🤝").exists()
     assert ImportedPost.objects.filter(wp_post_id=108).exists()
     assert len(piece(105).title) == 255
     assert len(piece(105).slug) <= 100
@@ -223,7 +226,7 @@ def test_a_broken_post_is_reported_and_the_rest_continue(archive, import_wxr, tm
 
 def test_dry_run_saves_nothing(archive, import_wxr):
     output = import_wxr(archive, "--dry-run")
-    assert "created           9" in output
+    assert "created          10" in output
     assert "Dry run: nothing was saved." in output
     assert not Commentary.objects.exists()
     assert not Series.objects.exists()
@@ -311,7 +314,7 @@ def test_progress_shows_counts_and_rate(archive):
     err = StringIO()
     call_command("import_wxr", str(archive), stdout=StringIO(), stderr=err)
     assert "12/12 posts (100%)" in err.getvalue()
-    assert "posts/s, created 9, updated 0, unchanged 0, skipped 3" in err.getvalue()
+    assert "posts/s, created 10, updated 0, unchanged 0, skipped 2" in err.getvalue()
 
 
 def test_a_malformed_email_in_a_closing_paragraph_is_left_out_with_a_warning(

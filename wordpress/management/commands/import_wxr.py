@@ -1,23 +1,33 @@
 import sys
 import time
+import zoneinfo
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from commentaries.models import Series
-from wordpress.importer import ImportReport, WxrImporter, use_fast_commits
+from wordpress.importer import ImportReport, WxrError, WxrImporter, use_fast_commits
+from wordpress.importer.report import MAX_LISTED
 from wordpress.rules import RulesError, load_rules
-from wordpress.wxr import WxrError
+
+NOT_SELECTED = "post type “"
 
 
 class Command(BaseCommand):
     help = (
-        "Import a WordPress export (WXR 1.1/1.2) as commentaries, with permanent redirects "
-        "from the old addresses. Safe to run again: posts already imported are updated."
+        "Import a WordPress export (WXR 1.0–1.2) as commentaries and static pages, with "
+        "permanent redirects from the old addresses. Safe to run again: posts already "
+        "imported are updated."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("export", help="The .xml file from WordPress’s Tools › Export.")
+        parser.add_argument(
+            "export",
+            nargs="+",
+            help="The .xml file(s) from WordPress’s Tools › Export; .xml.gz and .zip "
+            "(WordPress.com) too. Several files are imported as one archive.",
+        )
         parser.add_argument(
             "--dry-run", action="store_true", help="Do everything, then roll it all back."
         )
@@ -36,11 +46,34 @@ class Command(BaseCommand):
             metavar="SLUG",
             help="Series for posts no rule places (default: the rules’ default_series).",
         )
+        parser.add_argument(
+            "--time-zone",
+            metavar="ZONE",
+            help="The publisher’s time zone, e.g. Pacific/Honolulu (default: TIME_ZONE). "
+            "A number’s year is the year there.",
+        )
+        parser.add_argument(
+            "--report",
+            metavar="FILE.csv",
+            help="Also write the report as CSV: one row per post, with its outcome and warnings.",
+        )
 
-    def handle(self, *args, export, dry_run, series_rules, uploads, default_series, **options):
-        export = Path(export)
-        if not export.is_file():
-            raise CommandError(f"{export} does not exist or is not a file.")
+    def handle(
+        self,
+        *args,
+        export,
+        dry_run,
+        series_rules,
+        uploads,
+        default_series,
+        time_zone,
+        report,
+        **options,
+    ):
+        exports = [Path(path) for path in export]
+        for path in exports:
+            if not path.is_file():
+                raise CommandError(f"{path} does not exist or is not a file.")
         try:
             rules = load_rules(series_rules)
         except RulesError as exc:
@@ -48,6 +81,15 @@ class Command(BaseCommand):
         uploads_dir = Path(uploads) if uploads else None
         if uploads_dir is not None and not uploads_dir.is_dir():
             raise CommandError(f"--uploads {uploads} is not a directory.")
+        tz = timezone.get_default_timezone()
+        if time_zone:
+            try:
+                tz = zoneinfo.ZoneInfo(time_zone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise CommandError(
+                    f"Unknown time zone “{time_zone}”: use a name such as Pacific/Honolulu "
+                    "or America/New_York."
+                ) from None
         slug = default_series or rules.default_series
         series = None
         if slug:
@@ -58,6 +100,12 @@ class Command(BaseCommand):
                     f"No series with the slug “{slug}”. Create it in the admin first, or pick "
                     f"one of: {known}."
                 )
+        csv_file = None
+        if report:
+            try:
+                csv_file = open(report, "w", newline="", encoding="utf-8")  # noqa: SIM115
+            except OSError as exc:
+                raise CommandError(f"cannot write the report {report}: {exc}") from exc
 
         self.verbosity = options["verbosity"]
         self.last_progress = 0.0
@@ -67,20 +115,39 @@ class Command(BaseCommand):
             default_series=series,
             uploads=uploads_dir,
             dry_run=dry_run,
+            time_zone=tz,
             progress=self.show_progress,
         )
         if not dry_run:
             use_fast_commits()
+        name = ", ".join(map(str, exports))
         if self.verbosity:
-            self.stderr.write(f"Reading {export} once to check it before anything is written …")
+            self.stderr.write(f"Reading {name} once to check it before anything is written …")
         self.started = time.monotonic()
         try:
-            report = importer.run(export)
+            result = importer.run(exports)
         except WxrError as exc:
+            if csv_file:
+                csv_file.close()
             raise CommandError(f"{exc} Nothing was imported.") from exc
         if self.interactive and self.verbosity:
             self.stderr.write("")
-        self.print_report(export, report, dry_run)
+        self.print_report(name, result, dry_run)
+        if csv_file:
+            with csv_file:
+                result.write_csv(csv_file)
+            self.stdout.write(f"Report written to {report} ({len(result.posts):,} posts).")
+        if result.interrupted:
+            written = (
+                f"{result.written:,} posts had been written before it stopped "
+                f"(created {result.created:,}, updated {result.updated:,}) and are kept"
+                if result.written and not dry_run
+                else "nothing had been written"
+            )
+            raise CommandError(
+                f"{result.interrupted} {written}. Run the import again with the final file "
+                "to finish: what is already imported is recognised."
+            )
 
     def show_progress(self, report: ImportReport):
         if not self.verbosity:
@@ -116,28 +183,40 @@ class Command(BaseCommand):
         out(f"  created    {report.created:>8,}")
         out(f"  updated    {report.updated:>8,}")
         out(f"  unchanged  {report.unchanged:>8,}")
-        out(f"  skipped    {sum(report.skipped.values()):>8,}")
-        for reason, count in report.skipped.most_common():
+        skipped = report.skipped
+        out(f"  skipped    {sum(skipped.values()):>8,}")
+        for reason, count in skipped.most_common():
             out(f"    {count:>6,}  {reason}")
-        for line in report.broken:
-            out(f"    - {line}")
+        listed = [
+            log
+            for log in report.posts
+            if log.outcome == "skipped" and not log.reason.startswith(NOT_SELECTED)
+        ]
+        for log in listed[:MAX_LISTED]:
+            out(f"    - {log} (line {log.line}): {log.reason}")
+        if len(listed) > MAX_LISTED:
+            out(f"    … and {len(listed) - MAX_LISTED:,} more (see --report FILE.csv)")
         out(f"  redirects  {report.redirects:>8,} created or changed")
         if report.responses_linked:
             out(f"  responses  {report.responses_linked:>8,} linked to the piece they answer")
         if report.copied_files:
             out(f"  files      {report.copied_files:>8,} copied into MEDIA")
+        if report.comments:
+            out(f"  comments   {report.comments:>8,} not imported")
         out(f"  warnings   {report.warning_count:>8,}")
-        for warning in report.warnings:
+        for n, warning in enumerate(report.warnings()):
+            if n == MAX_LISTED:
+                out(f"    … and {report.warning_count - MAX_LISTED:,} more (see --report FILE.csv)")
+                break
             out(f"    - {warning}")
-        if report.warning_count > len(report.warnings):
-            out(f"    … and {report.warning_count - len(report.warnings):,} more")
-        if report.missing_files:
-            out(
-                f"  missing files {len(report.missing_files):,} (links left pointing at WordPress):"
-            )
-            for path in sorted(report.missing_files)[:200]:
+        missing = report.missing_files()
+        if missing:
+            out(f"  missing files {len(missing):,} (links left pointing at WordPress):")
+            for path in missing[:MAX_LISTED]:
                 out(f"    - {path}")
-        if dry_run:
+        if report.interrupted:
+            out(self.style.ERROR(f"Stopped: {report.interrupted}"))
+        elif dry_run:
             out(self.style.WARNING("Dry run: nothing was saved."))
         else:
             out(self.style.SUCCESS("Done."))

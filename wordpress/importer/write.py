@@ -1,0 +1,374 @@
+"""Writing prepared posts: one transaction per post, or a batch of new posts
+in a few multi-row INSERTs.
+
+Series, authors and topics are found in the index or created; numbers and
+slugs are checked against it; redirects are created or repointed without a
+query per post. Everything added to the index is journaled, so the caller can
+undo it if the transaction rolls back.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+from django.contrib.flatpages.models import FlatPage
+from django.contrib.redirects.models import Redirect
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.utils.text import Truncator, slugify
+
+from authors.models import Author
+from commentaries.models import Byline, Commentary, Series, TaggedCommentary, Topic
+from pacforum.sanitizer import sanitize_html
+
+from ..cleaning import rewrite_uploads
+from ..models import ImportedPost
+from ..rules import Rules
+from .index import Entry, Index, Journal
+from .prepare import AuthorSpec, PagePlan, Plan, SkipPost, TopicSpec
+from .report import PostLog
+from .wxr import WxrItem
+
+# First path segments the site answers itself; a WordPress page there moves
+# under /pages/ so that it stays reachable.
+RESERVED_SEGMENTS = {"admin", "authors", "static", "media", "search", "feed", "subscribe"}
+
+
+@dataclass
+class Pending:
+    """A new post, prepared and waiting for its batch to be written."""
+
+    item: WxrItem
+    plan: Plan
+    log: PostLog
+    commentary: Commentary
+    source_hash: str
+    original: Entry | None = None
+    skip: str = ""
+
+
+class Writer:
+    def __init__(
+        self,
+        *,
+        index: Index,
+        journal: Journal,
+        rules: Rules,
+        default_series: Series | None,
+        uploads: Path | None,
+        dry_run: bool,
+        notes: list[str],
+    ):
+        self.index = index
+        self.journal = journal
+        self.rules = rules
+        self.default_series = default_series
+        self.uploads = uploads
+        self.dry_run = dry_run
+        self.notes = notes
+
+    # -- what a post refers to ----------------------------------------------
+
+    def series(self, plan: Plan) -> Series:
+        slug = plan.series_slug
+        if not slug:
+            if self.default_series is None:
+                raise SkipPost(
+                    "no title pattern or category names a series (pass --default-series SLUG)"
+                )
+            return self.default_series
+        series = self.index.series.get(slug)
+        if series is not None:
+            return series
+        rule = self.rules.rule_for(slug)
+        if rule is None:
+            raise SkipPost(f"series “{slug}” does not exist")
+        series = self.index.series_by_name.get(rule.name.lower())
+        if series is None:
+            series = Series(
+                slug=rule.slug,
+                name=rule.name,
+                short_label=rule.short_label,
+                numbering=rule.numbering,
+            )
+            series.full_clean()
+            series.save()
+            note = f"created the series “{series.name}” (/{series.slug}/)"
+            self.notes.append(note)
+            self.journal.undo.append(lambda: self.notes.remove(note))
+        self.journal.remember(self.index.series, slug, series)
+        return series
+
+    def author(self, spec: AuthorSpec) -> Author:
+        index = self.index
+        email, name = spec.email.strip(), spec.name
+        author = (email and index.authors_by_email.get(email.lower())) or index.authors_by_name.get(
+            name.lower()
+        )
+        if author is not None:
+            if email and not author.email and email.lower() not in index.authors_by_email:
+                self.journal.set_attr(author, "email", email)
+                self.journal.set_attr(author, "show_email", author.show_email or spec.public)
+                author.save(update_fields=["email", "show_email", "updated_at"])
+                self.journal.remember(index.authors_by_email, email.lower(), author)
+            return author
+        base = slugify(name)[:190] or "author"
+        slug, n = base, 1
+        while slug in index.author_slugs:
+            n += 1
+            slug = f"{base}-{n}"
+        author = Author(
+            name=name[:200],
+            slug=slug,
+            email=email,
+            show_email=spec.public and bool(email),
+            short_bio=Truncator(spec.bio).chars(300),
+        )
+        author.full_clean()
+        author.save()
+        self.journal.remember(index.authors_by_name, name.lower(), author)
+        if email:
+            self.journal.remember(index.authors_by_email, email.lower(), author)
+        self.journal.remember(index.author_slugs, slug, author)
+        return author
+
+    def topic(self, spec: TopicSpec) -> Topic:
+        index = self.index
+        topic = index.topics_by_slug.get(spec.slug) or index.topics_by_name.get(spec.name.lower())
+        if topic is None:
+            topic = Topic(name=spec.name, slug=spec.slug)
+            topic.full_clean()
+            topic.save()
+            self.journal.remember(index.topics_by_slug, spec.slug, topic)
+            self.journal.remember(index.topics_by_name, spec.name.lower(), topic)
+        return topic
+
+    def copy_upload(self, path: str, log: PostLog) -> str | None:
+        """A file under wp-content/uploads copied into MEDIA; its URL, or None."""
+        path = unquote(path).lstrip("/")
+        if self.uploads is None:
+            log.missing_files.append(f"{path} (no --uploads directory given)")
+            return None
+        source = (self.uploads / path).resolve()
+        if not source.is_relative_to(self.uploads) or not source.is_file():
+            log.missing_files.append(path)
+            return None
+        name = f"wordpress/{path}"
+        if not self.dry_run and not default_storage.exists(name):
+            with source.open("rb") as handle:
+                name = default_storage.save(name, File(handle))
+            log.copied_files += 1
+        return default_storage.url(name)
+
+    # -- one commentary ------------------------------------------------------
+
+    def apply(self, commentary: Commentary, plan: Plan, log: PostLog) -> Entry | None:
+        """Fill a commentary from a plan, numbered and slugged against the
+        index. Returns the original's entry for a response."""
+        series = self.series(plan)
+        if commentary.pk is not None:
+            self.index.unindex(commentary)
+        commentary.series = series
+        commentary.title = plan.title
+        commentary.status = plan.status
+        commentary.published_at = plan.published_at
+        commentary.year = plan.year
+        commentary.number = plan.number
+        commentary.suffix = plan.suffix
+        commentary.body = rewrite_uploads(plan.body, lambda path: self.copy_upload(path, log))
+        commentary.summary = plan.summary
+        original = self.index.number(commentary, log)
+        if commentary.pk is None or commentary.slug != plan.slug:
+            commentary.slug = self.index.free_slug(commentary, plan.slug)
+        # Foreign keys point at rows this run just read or wrote, and numbers
+        # and slugs were checked against the index above: skip the per-row
+        # queries and leave the last word to the database constraints.
+        commentary.full_clean(
+            exclude=["series", "responds_to", "pdf"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+        self.index.index(commentary)
+        return original
+
+    def bylines_for(self, commentary, plan: Plan, log: PostLog):
+        bylines, seen = [], set()
+        for spec in plan.authors:
+            author = self.author(spec)
+            if author.pk in seen:
+                log.warn(f"{author.name} is named twice as its author")
+                continue
+            seen.add(author.pk)
+            byline = Byline(
+                commentary=commentary,
+                author=author,
+                position=len(bylines),
+                bio=spec.bio[:2000] if spec.public else author.short_bio,
+                email=spec.email if spec.public else "",
+            )
+            byline.full_clean(exclude=["commentary", "author"], validate_unique=False)
+            bylines.append(byline)
+        return bylines
+
+    def save_one(self, item, plan: Plan, existing, source_hash, log: PostLog) -> ImportedPost:
+        previous_url = None
+        if existing is not None:
+            commentary = (
+                Commentary.objects.select_for_update()
+                .select_related("series")
+                .get(pk=existing.commentary_id)
+            )
+            previous_url = commentary.get_absolute_url()
+        else:
+            commentary = Commentary()
+        self.apply(commentary, plan, log)
+        commentary.save()
+        self.index.saved(commentary)
+        bylines = self.bylines_for(commentary, plan, log)
+        topics = [self.topic(spec) for spec in plan.topics]
+        if existing is not None:
+            commentary.bylines.all().delete()
+            commentary.topics.set(topics)
+        elif topics:
+            # taggit's add() runs a get_or_create per tag; a new piece has none yet.
+            TaggedCommentary.objects.bulk_create(
+                TaggedCommentary(content_object=commentary, tag=topic) for topic in topics
+            )
+        Byline.objects.bulk_create(bylines)
+        create, change = self.redirects(
+            plan.old_paths, commentary.get_absolute_url(), log, item, previous_url
+        )
+        Redirect.objects.bulk_create(create)
+        if change:
+            Redirect.objects.bulk_update(change, ["new_path"])
+        imported = existing or ImportedPost(commentary_id=commentary.pk)
+        fill_imported(imported, item, source_hash)
+        imported.save()
+        log.new_url = commentary.get_absolute_url()
+        return imported
+
+    # -- a batch of new commentaries ------------------------------------------
+
+    def create_batch(self, pending: list[Pending]) -> list[ImportedPost]:
+        """Write the batch's posts; one that cannot be placed gets `skip` set."""
+        placed = []
+        for p in pending:
+            try:
+                p.original = self.apply(p.commentary, p.plan, p.log)
+            except SkipPost as exc:
+                p.skip = str(exc)
+                continue
+            placed.append(p)
+        pending = placed
+        commentaries = [p.commentary for p in pending]
+        for commentary in commentaries:
+            # What Commentary.save() does, since bulk_create does not call it.
+            commentary.body = sanitize_html(commentary.body)
+        Commentary.objects.bulk_create(commentaries)
+        for commentary in commentaries:
+            self.index.saved(commentary)
+        answered = []
+        for p in pending:
+            if p.original is not None and p.commentary.responds_to_id is None:
+                p.commentary.responds_to_id = p.original.pk
+                answered.append(p.commentary)
+        if answered:
+            Commentary.objects.bulk_update(answered, ["responds_to"])
+        bylines, tagged, redirects_new, redirects_changed, imported = [], [], [], {}, []
+        for p in pending:
+            bylines.extend(self.bylines_for(p.commentary, p.plan, p.log))
+            tagged.extend(
+                TaggedCommentary(content_object=p.commentary, tag=self.topic(spec))
+                for spec in p.plan.topics
+            )
+            url = p.commentary.get_absolute_url()
+            create, change = self.redirects(p.plan.old_paths, url, p.log, p.item, None)
+            redirects_new.extend(create)
+            redirects_changed.update((r.pk, r) for r in change)
+            row = ImportedPost(commentary_id=p.commentary.pk)
+            fill_imported(row, p.item, p.source_hash)
+            imported.append(row)
+            p.log.new_url = url
+        Byline.objects.bulk_create(bylines)
+        TaggedCommentary.objects.bulk_create(tagged)
+        Redirect.objects.bulk_create(redirects_new)
+        if redirects_changed:
+            Redirect.objects.bulk_update(list(redirects_changed.values()), ["new_path"])
+        return ImportedPost.objects.bulk_create(imported)
+
+    # -- static pages --------------------------------------------------------
+
+    def save_page(self, item, plan: PagePlan, existing, source_hash, log) -> ImportedPost:
+        previous_url = None
+        if existing is not None and existing.page_id:
+            page = FlatPage.objects.select_for_update().get(pk=existing.page_id)
+            previous_url = page.url
+        else:
+            page = FlatPage()
+        url = plan.url
+        first = url.strip("/").split("/", 1)[0]
+        if first in RESERVED_SEGMENTS or first in self.index.series:
+            log.warn(f"{url} is an address the site uses itself; the page moves to /pages{url}")
+            url = f"/pages{url}"[:100]
+        taken = self.index.page_urls.get(url)
+        if taken is not None and taken != page.pk:
+            raise SkipPost(f"a static page already has the address {url}")
+        page.url = url
+        page.title = plan.title
+        page.content = rewrite_uploads(plan.body, lambda path: self.copy_upload(path, log))
+        page.full_clean(exclude=["sites"])
+        page.save()
+        page.sites.add(self.index.site_id)
+        if previous_url and previous_url != url:
+            self.journal.forget(self.index.page_urls, previous_url)
+        self.journal.remember(self.index.page_urls, url, page.pk)
+        create, change = self.redirects(plan.old_paths, url, log, item, previous_url)
+        Redirect.objects.bulk_create(create)
+        if change:
+            Redirect.objects.bulk_update(change, ["new_path"])
+        imported = existing or ImportedPost(page_id=page.pk)
+        fill_imported(imported, item, source_hash)
+        imported.save()
+        log.new_url = url
+        return imported
+
+    # -- redirects -----------------------------------------------------------
+
+    def redirects(self, paths, new_path, log: PostLog, item, previous_url):
+        """Redirects to create and to repoint, from the index.
+
+        An old address that already redirects elsewhere is repointed only
+        when it is this post's own short link, or when it pointed at this
+        piece's previous address; otherwise it belongs to another post (or an
+        editor changed it), and it is left as it is, with a warning."""
+        own = {f"/?p={item.post_id}", f"/?page_id={item.post_id}"} if item.post_id else set()
+        create, change = [], []
+        for path in paths:
+            if path == new_path:  # the same address on both sites: nothing to redirect
+                continue
+            redirect = self.index.redirects.get(path)
+            if redirect is None:
+                redirect = Redirect(site_id=self.index.site_id, old_path=path, new_path=new_path)
+                self.journal.remember(self.index.redirects, path, redirect)
+                create.append(redirect)
+            elif redirect.new_path == new_path:
+                continue
+            elif path in own or (previous_url and redirect.new_path == previous_url):
+                self.journal.set_attr(redirect, "new_path", new_path)
+                if redirect.pk is not None:
+                    change.append(redirect)
+            else:
+                log.warn(
+                    f"{path} already redirects to {redirect.new_path or '(gone)'}; left as it is"
+                )
+                continue
+            log.redirects += 1
+        return create, change
+
+
+def fill_imported(imported, item, source_hash):
+    imported.wp_post_id = item.post_id
+    imported.guid = item.guid[:500]
+    imported.post_type = item.post_type[:40]
+    imported.link = item.link[:500]
+    imported.source_hash = source_hash
