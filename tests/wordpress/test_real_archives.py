@@ -373,3 +373,135 @@ def test_the_csv_report_lists_every_post_with_its_outcome(import_wxr, tmp_path):
     ]
     assert rows[0]["new_url"] == piece(300).get_absolute_url()
     assert rows[2]["reason"] == "wp:post_id -5 is not a positive number"
+
+
+# -- PDFs ----------------------------------------------------------------------------
+
+
+def test_an_attached_pdf_or_one_named_in_meta_becomes_the_pieces_pdf(
+    import_wxr, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    uploads = DATA / "uploads"
+    output = import_wxr(DATA / "featured-and-pdfs.xml", "--uploads", uploads)
+    child, meta, fake = piece(701), piece(702), piece(703)
+    assert child.pdf.read() == (uploads / "2021/03/pacnet-95.pdf").read_bytes()
+    assert meta.pdf.name.endswith(".pdf")
+    assert meta.pdf.read() == (uploads / "2021/03/pacnet-96.pdf").read_bytes()
+    assert not fake.pdf
+    assert "2021/03/fake.pdf (refused: This file is not a PDF.)" in output
+
+
+def test_without_uploads_the_pdfs_are_listed_as_not_copied(import_wxr):
+    output = import_wxr(DATA / "featured-and-pdfs.xml")
+    assert not piece(701).pdf
+    assert "2021/03/pacnet-95.pdf (no --uploads directory given)" in output
+
+
+# -- the whole journey -------------------------------------------------------------
+
+
+MIXED_REPORT = """\
+  created           6
+  updated           0
+  unchanged         0
+  skipped           3
+         2  post type “attachment” is not imported (files come in with the posts that use them)
+         1  post type “guest-author” is not imported (a Co-Authors Plus guest author, read for the bylines)
+  redirects        11 created or changed
+  files             1 copied into MEDIA
+  comments          2 not imported
+  warnings          6
+    - created the series “PacNet” (/pacnet/)
+    - post 12 “PacNet #2 – Tides and trade” (line 56): removed the control character 0x0B in title (not allowed in XML)
+    - post 12 “PacNet #2 – Tides and trade” (line 56): removed the control character 0x00 in content (not allowed in XML)
+    - post 13 “PacNet #3 – Copied from post 11” (line 74): its GUID https://think.example.org/?p=11 names WordPress post 11; that short link is left to that post
+    - post 14 (line 91): no title; imported as the draft “Untitled (WordPress post 14)”
+    - post 15 “PacNet #4 – Undated” (line 108): published in WordPress without a usable date (“0000-00-00 00:00:00”); imported as a draft
+Done.
+"""  # noqa: E501
+
+
+def database_state():
+    return {
+        "pieces": sorted(
+            Commentary.objects.values_list("pk", "title", "status", "slug", "updated_at", "pdf")
+        ),
+        "bylines": sorted(
+            Commentary.objects.values_list("pk", "bylines__author__name", "bylines__position")
+        ),
+        "authors": sorted(Author.objects.values_list("pk", "name", "email", "updated_at")),
+        "topics": sorted(Topic.objects.values_list("pk", "name")),
+        "redirects": sorted(Redirect.objects.values_list("old_path", "new_path")),
+        "pages": sorted(FlatPage.objects.values_list("pk", "url", "title", "content")),
+        "imported": sorted(ImportedPost.objects.values_list("pk", "source_hash", "updated_at")),
+    }
+
+
+def test_a_mixed_archive_imports_whole_and_a_second_import_changes_nothing(
+    client, import_wxr, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    uploads = DATA / "uploads"
+    report = tmp_path / "report.csv"
+    output = import_wxr(DATA / "mixed.xml", "--uploads", uploads, "--report", report)
+
+    # The report, line by line.
+    lines = output.splitlines()
+    assert lines[0].startswith(f"Imported {DATA / 'mixed.xml'}: 9 posts in ")
+    assert "\n".join(lines[1:-1]) + "\n" == MIXED_REPORT
+    assert lines[-1] == f"Report written to {report} (9 posts)."
+    rows = list(csv.DictReader(report.open(encoding="utf-8")))
+    assert [(r["wp_post_id"], r["post_type"], r["outcome"]) for r in rows] == [
+        ("10", "page", "created"),
+        ("11", "post", "created"),
+        ("12", "post", "created"),
+        ("13", "post", "created"),
+        ("14", "post", "created"),
+        ("15", "post", "created"),
+        ("16", "guest-author", "skipped"),
+        ("31", "attachment", "skipped"),
+        ("32", "attachment", "skipped"),
+    ]
+    assert rows[1]["comments_not_imported"] == "2"
+    assert sum(int(r["redirects"]) for r in rows) == Redirect.objects.count() == 11
+
+    # What each post became.
+    co_written = piece(11)
+    assert byline_names(co_written) == ["Jane Smith", "Ana Folau"]
+    assert list(co_written.topics.names()) == ["Trade & Economics"]
+    assert co_written.pdf.read() == (uploads / "2021/03/pacnet-95.pdf").read_bytes()
+    tides = piece(12)
+    assert (tides.title, tides.summary) == ("Tides and trade", "Why tides matter.")
+    assert byline_names(tides) == ["Smith & O'Brien"]
+    assert Author.objects.get(name="Smith & O'Brien").slug == "smith-obrien"
+    assert piece(14).title == "Untitled (WordPress post 14)"
+    assert (piece(15).status, piece(15).published_at) == (Commentary.Status.DRAFT, None)
+    assert FlatPage.objects.get().url == "/about-us/"
+
+    # The redirects: every old address, and a recycled GUID steals nothing.
+    expected = {
+        "/?page_id=10": "/about-us/",
+        "/2021/03/post-11/": co_written.get_absolute_url(),
+        "/?p=11": co_written.get_absolute_url(),
+        "/2021/03/post-12/": tides.get_absolute_url(),
+        "/?p=12": tides.get_absolute_url(),
+        "/2021/03/post-13/": piece(13).get_absolute_url(),
+        "/?p=13": piece(13).get_absolute_url(),
+    }
+    for old, new in expected.items():
+        response = client.get(old)
+        assert (response.status_code, response["Location"]) == (301, new), old
+    assert (
+        client.get("/2021/03/post-11/?utm_source=x&fbclid=y")["Location"]
+        == expected["/2021/03/post-11/"]
+    )
+
+    # A second import of the same archive changes nothing.
+    before = database_state()
+    files = sorted(p.relative_to(tmp_path) for p in (tmp_path / "media").rglob("*"))
+    again = import_wxr(DATA / "mixed.xml", "--uploads", uploads)
+    assert "created           0\n  updated           0\n  unchanged         6" in again
+    assert "redirects         0 created or changed" in again
+    assert database_state() == before
+    assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "media").rglob("*")) == files

@@ -13,6 +13,7 @@ from urllib.parse import unquote
 
 from django.contrib.flatpages.models import FlatPage
 from django.contrib.redirects.models import Redirect
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.utils.text import Truncator, slugify
@@ -20,6 +21,7 @@ from django.utils.text import Truncator, slugify
 from authors.models import Author
 from commentaries.models import Byline, Commentary, Series, TaggedCommentary, Topic
 from pacforum.sanitizer import sanitize_html
+from pacforum.uploads import validate_pdf_upload
 
 from ..cleaning import rewrite_uploads
 from ..models import ImportedPost
@@ -143,8 +145,8 @@ class Writer:
             self.journal.remember(index.topics_by_name, spec.name.lower(), topic)
         return topic
 
-    def copy_upload(self, path: str, log: PostLog) -> str | None:
-        """A file under wp-content/uploads copied into MEDIA; its URL, or None."""
+    def source_file(self, path: str, log: PostLog) -> Path | None:
+        """A file of the uploads copy, or None (listed as missing)."""
         path = unquote(path).lstrip("/")
         if self.uploads is None:
             log.missing_files.append(f"{path} (no --uploads directory given)")
@@ -153,12 +155,39 @@ class Writer:
         if not source.is_relative_to(self.uploads) or not source.is_file():
             log.missing_files.append(path)
             return None
-        name = f"wordpress/{path}"
+        return source
+
+    def copy_upload(self, path: str, log: PostLog) -> str | None:
+        """A file under wp-content/uploads copied into MEDIA; its URL, or None."""
+        source = self.source_file(path, log)
+        if source is None:
+            return None
+        name = f"wordpress/{unquote(path).lstrip('/')}"
         if not self.dry_run and not default_storage.exists(name):
             with source.open("rb") as handle:
                 name = default_storage.save(name, File(handle))
             log.copied_files += 1
         return default_storage.url(name)
+
+    def store_pdf(self, attachment, log: PostLog, year: int) -> str:
+        """The post's PDF, checked by content and copied into MEDIA; its stored
+        name, or "" when it is missing or not a PDF (both reported)."""
+        source = self.source_file(attachment.path, log)
+        if source is None:
+            return ""
+        with source.open("rb") as handle:
+            upload = File(handle, name=source.name)
+            try:
+                validate_pdf_upload(upload)
+            except ValidationError as error:
+                log.missing_files.append(f"{attachment.path} (refused: {error.messages[0]})")
+                return ""
+            name = f"pdf/{year}/{source.name}"
+            if self.dry_run or default_storage.exists(name):
+                return name
+            upload.seek(0)
+            log.copied_files += 1
+            return default_storage.save(name, upload)
 
     # -- one commentary ------------------------------------------------------
 
@@ -177,6 +206,8 @@ class Writer:
         commentary.suffix = plan.suffix
         commentary.body = rewrite_uploads(plan.body, lambda path: self.copy_upload(path, log))
         commentary.summary = plan.summary
+        if plan.pdf is not None:
+            commentary.pdf = self.store_pdf(plan.pdf, log, plan.year) or commentary.pdf
         original = self.index.number(commentary, log)
         if commentary.pk is None or commentary.slug != plan.slug:
             commentary.slug = self.index.free_slug(commentary, plan.slug)

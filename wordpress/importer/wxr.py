@@ -61,13 +61,17 @@ META_KEYS = frozenset(
     }
 )
 META_PREFIXES = ("cap-",)  # Co-Authors Plus guest authors
-PDF_META = re.compile(r"^[^_].*pdf", re.IGNORECASE)
+PDF_META = re.compile(r"^(?!_).*pdf", re.IGNORECASE)
 
 # Bytes and references XML 1.0 forbids, and how each is marked in the stream.
 MARK_BASE = 0xF0000
+CONTROL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 INVALID_BYTES = re.compile(
     rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]"
     rb"|&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[fF]{3}[eEfF])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|6553[45]));"
+)
+INVALID_REFERENCE = re.compile(
+    rb"&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]|[fF]{3}[eEfF])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|6553[45]));"
 )
 PARTIAL_REFERENCE = re.compile(rb"&(?:#[xX]?[0-9a-fA-F]{0,8})?$")
 MARKS = re.compile(f"[{chr(MARK_BASE)}-{chr(MARK_BASE + 0xFF)}]")
@@ -306,7 +310,14 @@ class FilteredStream(io.RawIOBase):
                 data, self.carry = data[:cut], data[cut:]
             if not data:
                 return self.read(size)
-        if INVALID_BYTES.search(data):
+        # Cheap tests first (a C scan each); the regular expression runs only
+        # on a chunk that holds something to replace.
+        if (
+            len(data.translate(None, CONTROL_BYTES)) != len(data)
+            or b"\xef\xbf\xbe" in data
+            or b"\xef\xbf\xbf" in data
+            or (b"&#" in data and INVALID_REFERENCE.search(data))
+        ):
             data = INVALID_BYTES.sub(self._mark, data)
         return data
 

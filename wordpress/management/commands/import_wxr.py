@@ -211,7 +211,10 @@ class Command(BaseCommand):
             out(f"    - {warning}")
         missing = report.missing_files()
         if missing:
-            out(f"  missing files {len(missing):,} (links left pointing at WordPress):")
+            out(
+                f"  missing files {len(missing):,} (not copied; links to them keep pointing "
+                "at WordPress):"
+            )
             for path in missing[:MAX_LISTED]:
                 out(f"    - {path}")
         if report.interrupted:
