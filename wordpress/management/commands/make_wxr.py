@@ -8,6 +8,7 @@ tags, drafts and scheduled pieces. Same seed, same file.
 
 import random
 from datetime import datetime, timedelta
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.core.management.base import BaseCommand, CommandError
@@ -124,10 +125,27 @@ class Command(BaseCommand):
         parser.add_argument(
             "--first-id", type=int, default=1000, help="WordPress ID of the first post (1000)."
         )
+        parser.add_argument(
+            "--featured-images",
+            metavar="DIR",
+            help="Give every post a featured image (an attachment with alt text) and write "
+            "the JPEGs, each different, into DIR as a copy of wp-content/uploads.",
+        )
+        parser.add_argument(
+            "--image-size",
+            default="1200x675",
+            help="Width x height of the featured images (1200x675, a common social size).",
+        )
 
-    def handle(self, *args, output, posts, seed, first_id, **options):
+    def handle(self, *args, output, posts, seed, first_id, featured_images, image_size, **options):
         if posts < 1:
             raise CommandError("--posts must be at least 1.")
+        try:
+            width, height = (int(n) for n in image_size.lower().split("x"))
+        except ValueError:
+            raise CommandError("--image-size must look like 1200x675.") from None
+        self.images = Path(featured_images) if featured_images else None
+        self.image_size = (width, height)
         rng = random.Random(seed)
         authors = [
             (f"{rng.choice(FIRST)} {rng.choice(LAST)} {i}", f"author{i}@example.org")
@@ -154,8 +172,50 @@ class Command(BaseCommand):
                 post_id = first_id + i
                 when = start + step * i
                 out.write(self.item(rng, post_id, when, authors, numbers))
+                if self.images is not None:
+                    out.write(self.featured_image(rng, post_id, when))
             out.write("</channel>\n</rss>\n")
         self.stdout.write(f"Wrote {posts:,} posts to {output}")
+        if self.images is not None:
+            self.stdout.write(f"Wrote {posts:,} featured images under {self.images}")
+
+    def featured_image(self, rng, post_id, when):
+        """An attachment item for the post, and its JPEG: a gradient with a
+        band placed by the post id, so that no two files are the same."""
+        from PIL import Image, ImageDraw
+
+        path = f"{when:%Y/%m}/featured-{post_id}.jpg"
+        target = self.images / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        width, height = self.image_size
+        image = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+        draw = ImageDraw.Draw(image)
+        colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+        x = post_id % max(width - 40, 1)
+        draw.rectangle([x, 0, x + 40, height], fill=colour)
+        image.save(target, "JPEG", quality=85)
+        attachment_id = post_id + 10_000_000
+        alt = f"Figure for post {post_id}: {rng.choice(WORDS)} and {rng.choice(WORDS)}"
+        return (
+            f"<item><title>featured-{post_id}</title>\n"
+            f"<link>https://think.example.org/?attachment_id={attachment_id}</link>\n"
+            f"<dc:creator><![CDATA[editor]]></dc:creator>\n"
+            f'<guid isPermaLink="false">https://think.example.org/wp-content/uploads/{path}</guid>\n'
+            f"<content:encoded><![CDATA[]]></content:encoded>\n"
+            f"<wp:post_id>{attachment_id}</wp:post_id>\n"
+            f"<wp:post_date><![CDATA[{when:%Y-%m-%d %H:%M:%S}]]></wp:post_date>\n"
+            f"<wp:post_name><![CDATA[featured-{post_id}]]></wp:post_name>\n"
+            f"<wp:status><![CDATA[inherit]]></wp:status>\n"
+            f"<wp:post_parent>{post_id}</wp:post_parent>\n"
+            f"<wp:post_type><![CDATA[attachment]]></wp:post_type>\n"
+            f"<wp:attachment_url><![CDATA[https://think.example.org/wp-content/uploads/{path}]]>"
+            f"</wp:attachment_url>\n"
+            f"<wp:postmeta><wp:meta_key><![CDATA[_wp_attached_file]]></wp:meta_key>"
+            f"<wp:meta_value><![CDATA[{path}]]></wp:meta_value></wp:postmeta>\n"
+            f"<wp:postmeta><wp:meta_key><![CDATA[_wp_attachment_image_alt]]></wp:meta_key>"
+            f"<wp:meta_value><![CDATA[{alt}]]></wp:meta_value></wp:postmeta>\n"
+            "</item>\n"
+        )
 
     def item(self, rng, post_id, when, authors, numbers):
         topic = " ".join(rng.choices(WORDS, k=rng.randint(3, 7)))
@@ -233,6 +293,12 @@ class Command(BaseCommand):
             f"<wp:status><![CDATA[{status}]]></wp:status>\n"
             f"<wp:post_type><![CDATA[{rng.choice(['publication', 'post'])}]]></wp:post_type>\n"
             f"<wp:post_password><![CDATA[]]></wp:post_password>\n"
-            f'<category domain="category" nicename="{category[0]}">'
+            + (
+                f"<wp:postmeta><wp:meta_key><![CDATA[_thumbnail_id]]></wp:meta_key>"
+                f"<wp:meta_value><![CDATA[{post_id + 10_000_000}]]></wp:meta_value></wp:postmeta>\n"
+                if self.images is not None
+                else ""
+            )
+            + f'<category domain="category" nicename="{category[0]}">'
             f"<![CDATA[{category[1]}]]></category>{tags}\n</item>\n"
         )
