@@ -5,6 +5,8 @@ import django.db.models.deletion
 import django.db.models.functions.datetime
 from django.db import migrations, models
 
+from commentaries.triggers import SQLITE_TRIGGERS
+
 # The database keeps two things current itself, so that no code path (admin,
 # shell, importer, queryset.update()) can forget them:
 # - on PostgreSQL, the weighted full-text vector of every commentary (title A,
@@ -167,18 +169,9 @@ DROP FUNCTION IF EXISTS commentaries_commentary_search_vector();
 DROP FUNCTION IF EXISTS commentaries_strip_tags(text);
 """
 
-SQLITE_FORWARD = r"""
-CREATE TRIGGER commentaries_remember_address
-AFTER UPDATE OF slug, year, series_id ON commentaries_commentary
-FOR EACH ROW WHEN OLD.year IS NOT NULL
-  AND (OLD.slug IS NOT NEW.slug OR OLD.year IS NOT NEW.year OR OLD.series_id IS NOT NEW.series_id)
-BEGIN
-  INSERT INTO commentaries_formeraddress (commentary_id, series_id, year, slug, created_at)
-  VALUES (NEW.id, OLD.series_id, OLD.year, OLD.slug, strftime('%Y-%m-%d %H:%M:%f', 'now'))
-  ON CONFLICT (series_id, year, slug)
-  DO UPDATE SET commentary_id = excluded.commentary_id, created_at = excluded.created_at;
-END;
-"""
+# SQLite drops triggers whenever Django rebuilds a table, so its trigger has one
+# definition, in commentaries/triggers.py, re-created after every migrate.
+SQLITE_FORWARD = list(SQLITE_TRIGGERS.values())
 
 SQLITE_BACKWARD = "DROP TRIGGER IF EXISTS commentaries_remember_address;"
 
@@ -186,8 +179,8 @@ SQLITE_BACKWARD = "DROP TRIGGER IF EXISTS commentaries_remember_address;"
 def _run(sql_by_vendor):
     def run(apps, schema_editor):
         sql = sql_by_vendor.get(schema_editor.connection.vendor)
-        if sql:
-            schema_editor.execute(sql, params=None)
+        for statement in [sql] if isinstance(sql, str) else sql or []:
+            schema_editor.execute(statement, params=None)
 
     return run
 
