@@ -10,7 +10,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+
+from pacforum.ckeditor import CKEDITOR_TOOLBAR
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -72,7 +75,7 @@ INSTALLED_APPS = [
     "bench",
     "django_tasks",
     "django_tasks_db",
-    # Security and reliability (issue 6)
+    # Security and reliability
     "csp",
     "axes",
     "django_otp",
@@ -245,65 +248,7 @@ CKEDITOR_5_FILE_STORAGE = "django.core.files.storage.FileSystemStorage"
 CKEDITOR_5_FILE_UPLOAD_PERMISSION = "staff"
 CKEDITOR_5_UPLOAD_FILE_TYPES = ["jpeg", "jpg", "png", "gif", "webp"]
 CK_EDITOR_5_UPLOAD_FILE_VIEW_NAME = "admin:editor_image_upload"
-CKEDITOR_5_CONFIGS = {
-    "default": {
-        "toolbar": {
-            "items": [
-                "heading",
-                "|",
-                "bold",
-                "italic",
-                "superscript",
-                "link",
-                "|",
-                "bulletedList",
-                "numberedList",
-                "blockQuote",
-                "insertTable",
-                "insertImage",
-                "|",
-                "removeFormat",
-                "undo",
-                "redo",
-            ],
-            "shouldNotGroupWhenFull": True,
-        },
-        "heading": {
-            "options": [
-                {"model": "paragraph", "title": "Paragraph", "class": "ck-heading_paragraph"},
-                {
-                    "model": "heading2",
-                    "view": "h2",
-                    "title": "Heading",
-                    "class": "ck-heading_heading2",
-                },
-                {
-                    "model": "heading3",
-                    "view": "h3",
-                    "title": "Subheading",
-                    "class": "ck-heading_heading3",
-                },
-            ]
-        },
-        "image": {
-            "toolbar": [
-                "imageTextAlternative",
-                "toggleImageCaption",
-                "|",
-                "imageStyle:block",
-                "imageStyle:side",
-            ],
-        },
-        "table": {
-            "contentToolbar": ["tableColumn", "tableRow", "mergeTableCells", "toggleTableCaption"]
-        },
-        "list": {"properties": {"styles": False, "startIndex": True, "reversed": True}},
-        "link": {"defaultProtocol": "https://"},
-        # Bundled plugins whose output the sanitiser would strip (inline sizes,
-        # embeds, checkboxes): better not offered than silently lost.
-        "removePlugins": ["ImageResize", "MediaEmbed", "TodoList"],
-    },
-}
+CKEDITOR_5_CONFIGS = {"default": CKEDITOR_TOOLBAR}
 
 # Subscriptions: emails leave through a task queue (django-tasks backport, the
 # database backend of django-tasks-db, worked by `manage.py db_worker`).
@@ -320,9 +265,8 @@ SUBSCRIPTIONS_RATE_LIMITS = {
 
 
 # ---------------------------------------------------------------------------
-# Security and reliability (issue 6). Promises and their tests: docs/security.md.
+# Security and reliability. Promises and their tests: docs/security.md.
 # ---------------------------------------------------------------------------
-from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE  # noqa: E402
 
 # Public pages: no inline script without the request's nonce ({{ CSP_NONCE }}
 # in templates, request.csp_nonce in views), no inline styles, nothing from
