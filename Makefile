@@ -58,6 +58,7 @@ bench: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 # Refresh the pinned versions after changing dependencies in pyproject.toml.
 lock: $(BIN)/python
