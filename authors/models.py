@@ -3,6 +3,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 
 from pacforum.links import cached_reverse
+from pacforum.models import TimestampedModel
 from pacforum.sanitizer import sanitize_html
 from pacforum.uploads import validate_image_upload
 
@@ -18,7 +19,7 @@ class AuthorQuerySet(models.QuerySet):
         )
 
 
-class Author(models.Model):
+class Author(TimestampedModel):
     name = models.CharField(max_length=200, help_text="As printed in the byline.")
     sort_name = models.CharField(
         max_length=200,
@@ -45,8 +46,6 @@ class Author(models.Model):
         help_text="The one-liner that closes a piece, after the name: “is a PhD candidate at …”.",
     )
     long_bio = models.TextField(blank=True, help_text="Shown on the author’s profile page.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = AuthorQuerySet.as_manager()
 

@@ -1,5 +1,5 @@
-"""Profile one page type in process with pyinstrument (issue 8: "where a
-target is missed, profile").
+"""Profile one page type in process with pyinstrument: where a page misses
+its target, this shows where the time goes.
 
     DATABASE_URL=... CACHE_DISABLED=true DEBUG=false SECRET_KEY=... \\
         .venv/bin/python bench/profile.py commentary [--requests 100] [--html out.html]

@@ -10,6 +10,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
 from pacforum.links import cached_reverse
+from pacforum.models import TimestampedModel
 from pacforum.sanitizer import sanitize_html
 from pacforum.uploads import validate_pdf_upload
 
@@ -42,7 +43,7 @@ def validate_series_slug(value):
         raise ValidationError("“%(value)s” is used by the site itself.", params={"value": value})
 
 
-class Series(models.Model):
+class Series(TimestampedModel):
     class Numbering(models.TextChoices):
         YEARLY = "yearly", "Restarts every year"
         CONTINUOUS = "continuous", "Runs on across years"
@@ -77,8 +78,6 @@ class Series(models.Model):
     position = models.PositiveSmallIntegerField(
         default=0, help_text="Lower numbers come first in menus and on the home page."
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["position", "name"]
@@ -161,10 +160,13 @@ class CommentaryQuerySet(models.QuerySet):
         return self.filter(series=series)
 
 
-class Commentary(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class Commentary(TimestampedModel):
+    Status = Status
 
     series = models.ForeignKey(Series, on_delete=models.PROTECT, related_name="commentaries")
     title = models.CharField(max_length=255)
@@ -226,8 +228,6 @@ class Commentary(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     topics = TaggableManager(through=TaggedCommentary, blank=True, verbose_name="topics")
 
@@ -258,7 +258,7 @@ class Commentary(models.Model):
                 name="unique_slug_per_series_year",
             ),
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(published_at__isnull=False),
+                condition=Q(status=Status.DRAFT) | Q(published_at__isnull=False),
                 name="published_needs_time",
                 violation_error_message="A published piece needs a publish time.",
             ),
@@ -273,7 +273,7 @@ class Commentary(models.Model):
                 violation_error_message="A suffix needs a number.",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "published"]), name="commentary_status_valid"
+                condition=Q(status__in=Status.values), name="commentary_status_valid"
             ),
         ]
 

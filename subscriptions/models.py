@@ -3,6 +3,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from pacforum.models import TimestampedModel
+
 
 class SubscriptionRequestQuerySet(models.QuerySet):
     def for_email(self, email):
@@ -19,11 +21,14 @@ class SubscriptionRequestQuerySet(models.QuerySet):
         return self.pending().filter(confirmed_at__isnull=True, last_requested_at__lt=moment)
 
 
-class SubscriptionRequest(models.Model):
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending confirmation"
-        CONFIRMED = "confirmed", "Confirmed"
-        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+class Status(models.TextChoices):
+    PENDING = "pending", "Pending confirmation"
+    CONFIRMED = "confirmed", "Confirmed"
+    UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+
+
+class SubscriptionRequest(TimestampedModel):
+    Status = Status
 
     name = models.CharField(max_length=200)
     email = models.EmailField(max_length=254)
@@ -35,7 +40,6 @@ class SubscriptionRequest(models.Model):
     consent_text = models.TextField(help_text="The privacy note the visitor agreed to.")
     consent_version = models.CharField(max_length=20)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name="requested at")
-    updated_at = models.DateTimeField(auto_now=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     last_requested_at = models.DateTimeField(
@@ -63,15 +67,15 @@ class SubscriptionRequest(models.Model):
                 violation_error_message="A request for this email address already exists.",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "confirmed", "unsubscribed"]),
+                condition=Q(status__in=Status.values),
                 name="subscription_status_valid",
             ),
             models.CheckConstraint(
-                condition=~Q(status="confirmed") | Q(confirmed_at__isnull=False),
+                condition=~Q(status=Status.CONFIRMED) | Q(confirmed_at__isnull=False),
                 name="confirmed_subscription_has_time",
             ),
             models.CheckConstraint(
-                condition=~Q(status="unsubscribed") | Q(unsubscribed_at__isnull=False),
+                condition=~Q(status=Status.UNSUBSCRIBED) | Q(unsubscribed_at__isnull=False),
                 name="unsubscribed_subscription_has_time",
             ),
         ]

@@ -85,7 +85,7 @@ def run_axe(axe_source):
     return run
 
 
-# --- Readers' site (issue 4): every test starts with an empty page cache. ---
+# --- Readers' site: every test starts with an empty page cache. ---
 @pytest.fixture(autouse=True)
 def _empty_page_cache():
     from django.core.cache import cache

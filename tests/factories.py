@@ -107,7 +107,7 @@ class SubscriptionRequestFactory(DjangoModelFactory):
             self.series.set(extracted)
 
 
-# The editors' workspace (issue 3): staff accounts in the roles `setup_roles` creates.
+# The editors' workspace: staff accounts in the roles `setup_roles` creates.
 class UserFactory(DjangoModelFactory):
     class Meta:
         model = "auth.User"

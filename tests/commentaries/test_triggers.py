@@ -19,4 +19,3 @@ def test_the_database_holds_the_triggers_that_triggers_py_defines():
         assert triggers.sqlite_triggers_in_database(connection) == {
             name: sql.strip() for name, sql in triggers.SQLITE_TRIGGERS.items()
         }
-
