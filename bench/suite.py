@@ -8,7 +8,8 @@ In one run, on one machine, so that figures are ratios taken at the same moment:
    ("cold") and cache on ("warm"), and drives each page type with wrk;
 3. counts SQL queries per page and times 50 realistic searches;
 4. optionally grows the archive to 1,000,000 pieces and times search again;
-5. prints a table and appends it, dated, to docs/benchmarks.md.
+5. prints the tables, puts them in place of docs/benchmarks.md's current
+   figures and appends them, dated, to docs/benchmarks-history.md.
 """
 
 import argparse
@@ -185,7 +186,7 @@ def main():
     parser.add_argument(
         "--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
     )
-    parser.add_argument("--no-record", action="store_true", help="do not touch docs/benchmarks.md")
+    parser.add_argument("--no-record", action="store_true", help="do not touch docs/benchmarks*.md")
     args = parser.parse_args()
     if args.quick:
         args.size, args.duration = 5_000, 5
@@ -249,10 +250,27 @@ def main():
     )
     print(report)
     if not args.no_record:
-        with (ROOT / "docs" / "benchmarks.md").open("a", encoding="utf-8") as f:
-            f.write("\n" + report)
-        log("appended to docs/benchmarks.md")
+        record(report)
+        log("recorded in docs/benchmarks.md and docs/benchmarks-history.md")
     shutil.rmtree(static_root, ignore_errors=True)
+
+
+CURRENT_START = "<!-- current-figures: replaced by bench/suite.py -->"
+CURRENT_END = "<!-- end current-figures -->"
+
+
+def record(report):
+    """The run's tables replace the current figures in docs/benchmarks.md and
+    are appended, dated, to docs/benchmarks-history.md."""
+    current = ROOT / "docs" / "benchmarks.md"
+    text = current.read_text(encoding="utf-8")
+    start, end = text.index(CURRENT_START), text.index(CURRENT_END)
+    latest = report.replace("### Benchmark run", "#### Benchmark run", 1)
+    current.write_text(
+        text[: start + len(CURRENT_START)] + "\n" + latest + "\n" + text[end:], encoding="utf-8"
+    )
+    with (ROOT / "docs" / "benchmarks-history.md").open("a", encoding="utf-8") as f:
+        f.write("\n" + report)
 
 
 def render(args, urls, results, queries, search, seeding, total_seconds, load):
