@@ -7,6 +7,7 @@
 # shared). Figures go in docs/benchmarks.md.
 #
 #   bench/wordpress_import.sh [POSTS] [DATABASE]     (10000, pacforum_bench_wxr)
+#   KINDS=plain bench/wordpress_import.sh             (only the run without files)
 set -eu
 cd "$(dirname "$0")/.."
 POSTS=${1:-10000}
@@ -33,7 +34,7 @@ run() {
         $PY manage.py import_wxr "$@" -v0 2>&1 | grep -E "^Imported|wall|created |unchanged |files "
 }
 
-for kind in plain images; do
+for kind in ${KINDS:-plain images}; do
     dropdb -h 127.0.0.1 -U postgres --if-exists "$DB"
     createdb -h 127.0.0.1 -U postgres "$DB"
     $PY manage.py migrate -v0

@@ -7,6 +7,10 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.http import HttpResponseGone, HttpResponsePermanentRedirect
 from django.utils.encoding import escape_uri_path
 
+# ASCII digits only: str.isdigit() also accepts "²" and "٣", which int() refuses
+# or reads as another number.
+WORDPRESS_ID = re.compile(r"[0-9]{1,18}")
+
 # Parameters that newsletters, social sites and ad networks add to links. They
 # never name a page, so an old address carrying them redirects like the bare one.
 TRACKING_PARAMETER = re.compile(r"^(?:utm_\w+|fbclid|gclid|mc_cid|mc_eid)$", re.IGNORECASE)
@@ -69,7 +73,7 @@ class WordPressShortlinkMiddleware:
             key = "p"
             if not post_id:
                 post_id, key = request.GET.get("page_id"), "page_id"
-            if post_id and post_id.isdigit():
+            if post_id and WORDPRESS_ID.fullmatch(post_id):
                 return self.redirect(request, key, int(post_id)) or self.get_response(request)
         return self.get_response(request)
 

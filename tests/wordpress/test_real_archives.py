@@ -505,3 +505,16 @@ def test_a_mixed_archive_imports_whole_and_a_second_import_changes_nothing(
     assert "redirects         0 created or changed" in again
     assert database_state() == before
     assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "media").rglob("*")) == files
+
+
+def test_ids_written_in_other_digits_are_not_read_as_numbers(client, import_wxr, tmp_path):
+    text = (DATA / "recycled-guids.xml").read_text(encoding="utf-8")
+    text = text.replace("?p=568</guid>", "?p=²</guid>", 1).replace(
+        "<wp:post_id>568</wp:post_id>", "<wp:post_id>٥٦٨</wp:post_id>"
+    )
+    path = tmp_path / "digits.xml"
+    path.write_text(text, encoding="utf-8")
+    output = import_wxr(path)
+    assert "wp:post_id “٥٦٨” is not a whole number" in output
+    assert client.get("/?p=²").status_code == 200
+    assert client.get("/?page_id=٣").status_code == 200

@@ -52,6 +52,15 @@ SEO_DESCRIPTION_KEYS = (
 SEO_VARIABLE = re.compile(r"%%[a-z_]+%%|#(?:site_title|separator_sa|post_title)\b")
 PDF_NAME = re.compile(r"\.pdf$", re.IGNORECASE)
 SHORT_LINK_KEYS = ("p", "page_id")
+# ASCII digits only: str.isdigit() also accepts "²" and "٣", which int() refuses
+# or reads as another number.
+WORDPRESS_ID = re.compile(r"[0-9]{1,18}")
+
+
+def as_id(value: str) -> int | None:
+    """A post id written in an attribute, meta value or query, or None."""
+    value = (value or "").strip()
+    return int(value) if WORDPRESS_ID.fullmatch(value) else None
 
 
 class SkipPost(Exception):
@@ -211,8 +220,8 @@ def short_link_id(path: str) -> int | None:
     values = parse_qs(query)
     for key in SHORT_LINK_KEYS:
         for value in values.get(key, []):
-            if value.isdigit():
-                return int(value)
+            if (found := as_id(value)) is not None:
+                return found
     return None
 
 
@@ -225,10 +234,9 @@ def check_post_id(item: WxrItem):
         if not item.guid:
             raise SkipPost("no wp:post_id and no guid")
         return
-    try:
-        value = int(text)
-    except ValueError:
-        raise SkipPost(f"wp:post_id “{text[:40]}” is not a whole number") from None
+    if not re.fullmatch(r"[+-]?[0-9]+", text):
+        raise SkipPost(f"wp:post_id “{text[:40]}” is not a whole number")
+    value = int(text)
     if value <= 0:
         raise SkipPost(f"wp:post_id {value} is not a positive number")
     if value > MAX_POST_ID:
@@ -260,9 +268,9 @@ def fingerprint(item: WxrItem, archive: Archive, base: str) -> str:
             related.append(archive.guest_authors.get(term.nicename))
             related.append(archive.author_terms.get(term.nicename))
             related.append(archive.authors.get(term.name))
-    thumbnail = item.meta.get("_thumbnail_id", "")
-    if thumbnail.isdigit():
-        related.append(archive.attachments.get(int(thumbnail)))
+    thumbnail = as_id(item.meta.get("_thumbnail_id", ""))
+    if thumbnail is not None:
+        related.append(archive.attachments.get(thumbnail))
     if item.post_id is not None:
         related.append(archive.pdfs_by_parent.get(item.post_id))
     payload = [
@@ -353,7 +361,7 @@ def prepare_post(
     )
     excerpt = item.excerpt if html_to_text(item.excerpt) else seo_description(item)
     thumbnail = item.meta.get("_thumbnail_id", "")
-    featured = archive.attachments.get(int(thumbnail)) if thumbnail.isdigit() else None
+    featured = archive.attachments.get(as_id(thumbnail) or 0)
     if thumbnail and featured is None:
         warnings.append(f"its featured image (attachment {thumbnail[:20]}) is not in the export")
     return Plan(
@@ -382,8 +390,8 @@ def _pdf(item, archive):
     for key, value in item.meta.items():
         if not key.lower().endswith("pdf") and "pdf" not in key.lower():
             continue
-        if value.isdigit() and int(value) in archive.attachments:
-            attachment = archive.attachments[int(value)]
+        if (found := as_id(value)) in archive.attachments:
+            attachment = archive.attachments[found]
             if attachment.is_pdf:
                 return attachment
         if "/wp-content/uploads/" in value and PDF_NAME.search(value.split("?", 1)[0]):

@@ -446,10 +446,8 @@ def _author_term(elem, wp):
 
 
 def _int(text):
-    try:
-        return int(text)
-    except ValueError:
-        return None
+    """A whole number in ASCII digits (int() would also read "٣" as 3)."""
+    return int(text) if re.fullmatch(r"[+-]?[0-9]+", text) else None
 
 
 def _item(elem, wp, source):
