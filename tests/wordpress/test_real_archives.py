@@ -518,3 +518,10 @@ def test_ids_written_in_other_digits_are_not_read_as_numbers(client, import_wxr,
     assert "wp:post_id “٥٦٨” is not a whole number" in output
     assert client.get("/?p=²").status_code == 200
     assert client.get("/?page_id=٣").status_code == 200
+
+
+def test_an_export_whose_first_post_quotes_html_is_not_taken_for_a_web_page(import_wxr, tmp_path):
+    text = (DATA / "time-zones.xml").read_text(encoding="utf-8")
+    path = tmp_path / "quotes-html.xml"
+    path.write_text(text.replace("<p>Text.</p>", "<!DOCTYPE html><html><body>x</body></html>"))
+    assert "created           1" in import_wxr(path)

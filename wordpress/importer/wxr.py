@@ -75,7 +75,10 @@ INVALID_REFERENCE = re.compile(
 )
 PARTIAL_REFERENCE = re.compile(rb"&(?:#[xX]?[0-9a-fA-F]{0,8})?$")
 MARKS = re.compile(f"[{chr(MARK_BASE)}-{chr(MARK_BASE + 0xFF)}]")
-HTML_PAGE = re.compile(rb"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", re.IGNORECASE)
+# What a document starts with once the XML declaration and comments are
+# skipped: a saved web page starts with its doctype or <html>.
+PROLOGUE = re.compile(rb"(?:\s+|<\?xml[^>]*\?>|<!--.*?-->)*", re.DOTALL)
+HTML_PAGE = re.compile(rb"<!doctype\s+html|<html[\s>]", re.IGNORECASE)
 
 
 class WxrError(Exception):
@@ -356,8 +359,8 @@ def _namespace(tag):
 
 
 def _check_head(head, source):
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if HTML_PAGE.search(text[:4096]):
+    text = head.removeprefix(b"\xef\xbb\xbf")
+    if HTML_PAGE.match(text, PROLOGUE.match(text).end()):
         raise WxrError(
             f"{source} is an HTML page, not a WordPress export: a browser saved a web page "
             "(often a login or error page) instead of the download. In WordPress, use "
