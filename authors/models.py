@@ -5,7 +5,7 @@ from django.db.models.functions import Lower
 from pacforum.links import cached_reverse
 from pacforum.models import TimestampedModel
 from pacforum.sanitizer import sanitize_html
-from pacforum.uploads import validate_image_upload
+from pacforum.uploads import ImageUploadField, validate_image_upload
 
 
 class AuthorQuerySet(models.QuerySet):
@@ -34,7 +34,7 @@ class Author(TimestampedModel):
         verbose_name="show email publicly",
         help_text="Print the email in closing paragraphs and on the profile page.",
     )
-    photo = models.ImageField(
+    photo = ImageUploadField(
         upload_to="authors/",
         blank=True,
         validators=[validate_image_upload],

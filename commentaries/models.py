@@ -12,7 +12,7 @@ from taggit.models import TagBase, TaggedItemBase
 from pacforum.links import cached_reverse
 from pacforum.models import TimestampedModel
 from pacforum.sanitizer import sanitize_html
-from pacforum.uploads import validate_pdf_upload
+from pacforum.uploads import PDFUploadField, validate_pdf_upload
 
 # Top-level paths the site uses itself; a series cannot take them as its slug.
 RESERVED_SLUGS = {
@@ -203,7 +203,7 @@ class Commentary(TimestampedModel):
         related_name="responses",
         help_text="The piece this one answers.",
     )
-    pdf = models.FileField(
+    pdf = PDFUploadField(
         upload_to="pdf/%Y/",
         blank=True,
         verbose_name="PDF",

@@ -1,7 +1,8 @@
 """Image uploads from the rich-text editor: staff only, images only.
 
-The checks themselves live in `pacforum.uploads.validate_image_upload` (content
-decides, never the name; no SVG; size and pixel limits). CKEditor 5 shows
+The file goes through the site's one upload pipeline (`pacforum.uploads`:
+content decides, never the name; no SVG; size and pixel limits; re-encoded
+without metadata; stored under a generated name). CKEditor 5 shows
 `error.message` from the JSON answer to the editor, so every refusal names the
 file and says what was wrong."""
 
@@ -9,10 +10,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import JsonResponse
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 from django.views.decorators.http import require_POST
 
-from pacforum.uploads import validate_image_upload
+from pacforum.uploads import store_upload
 
 
 def _error(message, status=400):
@@ -26,10 +26,9 @@ def editor_image_upload(request):
     upload = request.FILES.get("upload")
     if upload is None:
         return _error("Choose an image file to upload.")
+    folder = timezone.now().strftime("editor/%Y/%m")
     try:
-        validate_image_upload(upload)
+        name = store_upload(upload, folder=folder, kinds=("image",))
     except ValidationError as error:
         return _error(f"“{upload.name}”: {error.messages[0]}")
-    folder = timezone.now().strftime("editor/%Y/%m")
-    name = default_storage.save(f"{folder}/{get_valid_filename(upload.name)}", upload)
     return JsonResponse({"url": default_storage.url(name)})

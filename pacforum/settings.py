@@ -341,6 +341,9 @@ UPLOAD_MAX_IMAGE_BYTES = env_int("UPLOAD_MAX_IMAGE_BYTES", 5 * 1024 * 1024)
 UPLOAD_MAX_PDF_BYTES = env_int("UPLOAD_MAX_PDF_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o644
+# Serve MEDIA_ROOT from Django (with Content-Disposition and nosniff). On by
+# default only in development; production lets the web server do it.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 
 # Structured logs: one JSON object per line on stdout, with the request id.
 LOGGING = {

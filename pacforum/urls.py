@@ -1,12 +1,15 @@
+import re
+
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from commentaries.sitemaps import sitemap_index, sitemap_section
 from pacforum import health
 from pacforum.pagecache import public_page
 from pacforum.robots import robots_txt
 from pacforum.security import require_otp_for_staff
+from pacforum.uploads import serve_upload
 
 if settings.OTP_REQUIRED_FOR_STAFF:
     require_otp_for_staff(admin.site)
@@ -26,7 +29,10 @@ urlpatterns = [
     path("", include("commentaries.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) + urlpatterns
+if settings.SERVE_MEDIA and settings.MEDIA_URL.startswith("/"):
+    # Uploads with Content-Disposition and nosniff (pacforum/uploads.py); in
+    # production the web server usually serves MEDIA_ROOT the same way.
+    urlpatterns = [
+        re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.+)$", serve_upload),
+        *urlpatterns,
+    ]

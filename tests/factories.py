@@ -129,3 +129,15 @@ class UserFactory(DjangoModelFactory):
         if Group.objects.filter(name__in=names).count() != len(names):
             call_command("setup_roles", stdout=io.StringIO())
         self.groups.add(*Group.objects.filter(name__in=names))
+
+
+def pdf_bytes(pages=1) -> bytes:
+    """A real (blank) PDF, written by pypdf."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

@@ -14,6 +14,7 @@ STORAGES = {
 }
 SECURE_SSL_REDIRECT = False
 MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
+SERVE_MEDIA = True
 
 # Subscriptions: run queued tasks in-process (after commit) so tests see the emails.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

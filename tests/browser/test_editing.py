@@ -125,7 +125,9 @@ def test_editor_uploads_an_image_and_a_bad_file_gets_a_clear_message(
 
     file_input.set_input_files(str(picture))
     expect(editor.locator("img")).to_have_attribute("src", re.compile(r"^/media/editor/.+\.png$"))
-    assert list((tmp_path / "media").glob("editor/*/*/harbour*.png"))
+    # Stored under a generated name, never the file's own.
+    (stored,) = (tmp_path / "media").glob("editor/*/*/*.png")
+    assert re.fullmatch(r"[0-9a-f]{32}\.png", stored.name)
 
     with page.expect_event("dialog") as refusal:
         file_input.set_input_files(str(fake))

@@ -37,7 +37,7 @@ def test_staff_can_upload_a_png_and_get_its_url(client, staff, settings, tmp_pat
     assert response.status_code == 200
     url = response.json()["url"]
     assert url.startswith("/media/editor/") and url.endswith(".png")
-    assert list(tmp_path.glob("editor/*/*/map*.png"))
+    assert list(tmp_path.glob("editor/*/*/*.png"))
 
 
 def test_anonymous_visitors_cannot_upload(client):

@@ -193,9 +193,11 @@ def test_email_is_shown_only_when_the_author_allows_it_and_never_as_plain_text(c
 def test_pdf_link_is_shown_when_there_is_one(client, settings, tmp_path):
     from django.core.files.base import ContentFile
 
+    from tests.factories import pdf_bytes
+
     settings.MEDIA_ROOT = tmp_path
     piece = CommentaryFactory(published=True)
-    piece.pdf.save("piece.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    piece.pdf.save("piece.pdf", ContentFile(pdf_bytes()), save=True)
     page = html(client.get(piece.get_absolute_url()))
     assert f'href="{piece.pdf.url}"' in page
     assert 'name="citation_pdf_url"' in page

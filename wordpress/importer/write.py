@@ -21,7 +21,7 @@ from django.utils.text import Truncator, slugify
 from authors.models import Author
 from commentaries.models import Byline, Commentary, Series, TaggedCommentary, Topic
 from pacforum.sanitizer import sanitize_html
-from pacforum.uploads import validate_pdf_upload
+from pacforum.uploads import clean_pdf, clean_upload, store_upload
 
 from ..cleaning import rewrite_uploads
 from ..models import ImportedPost
@@ -47,6 +47,9 @@ class Pending:
     source_hash: str
     original: Entry | None = None
     skip: str = ""
+
+
+UPLOADS_FOLDER = "wordpress"
 
 
 class Writer:
@@ -162,11 +165,19 @@ class Writer:
         source = self.source_file(path, log)
         if source is None:
             return None
-        name = f"wordpress/{unquote(path).lstrip('/')}"
-        if not self.dry_run and not default_storage.exists(name):
+        # Through the site's upload pipeline, like a file an editor uploads:
+        # checked by content, images re-encoded, stored under a generated name.
+        try:
             with source.open("rb") as handle:
-                name = default_storage.save(name, File(handle))
-            log.copied_files += 1
+                upload = File(handle, name=source.name)
+                if self.dry_run:
+                    name = f"{UPLOADS_FOLDER}/{clean_upload(upload).name}"
+                else:
+                    name = store_upload(upload, folder=UPLOADS_FOLDER)
+                    log.copied_files += 1
+        except ValidationError as error:
+            log.missing_files.append(f"{unquote(path).lstrip('/')} (refused: {error.messages[0]})")
+            return None
         return default_storage.url(name)
 
     def store_pdf(self, attachment, log: PostLog, year: int) -> str:
@@ -178,16 +189,14 @@ class Writer:
         with source.open("rb") as handle:
             upload = File(handle, name=source.name)
             try:
-                validate_pdf_upload(upload)
+                if self.dry_run:
+                    return f"pdf/{year}/{clean_pdf(upload).name}"
+                name = store_upload(upload, folder=f"pdf/{year}", kinds=("pdf",))
             except ValidationError as error:
                 log.missing_files.append(f"{attachment.path} (refused: {error.messages[0]})")
                 return ""
-            name = f"pdf/{year}/{source.name}"
-            if self.dry_run or default_storage.exists(name):
-                return name
-            upload.seek(0)
-            log.copied_files += 1
-            return default_storage.save(name, upload)
+        log.copied_files += 1
+        return name
 
     # -- one commentary ------------------------------------------------------
 
