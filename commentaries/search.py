@@ -40,6 +40,12 @@ RANK_WINDOW = 1000
 START, STOP = "\ue000", "\ue001"
 _MARKED = re.compile(f"{START}(.*?){STOP}", re.DOTALL)
 _WORD = re.compile(r"[\w'’-]+")
+MAX_SEARCH_TERMS = 32
+_TERM = re.compile(r'"[^"]*"?|[^\s"]+')
+# A "-" that does not join two letters would be read as NOT by PostgreSQL's
+# web-search parser; a long run of them overflows its stack ("tsquery stack
+# too small", a 500).
+_LOOSE_DASHES = re.compile(r"(?<!\w)-+|-+(?!\w)")
 
 
 def uses_full_text() -> bool:
@@ -56,8 +62,26 @@ def safe_snippet(text: str | None):
     return mark_safe(marked.replace(START, "").replace(STOP, ""))
 
 
+def websearch_text(query: str) -> str:
+    """`query` in the web-search syntax readers use ("exact phrase", `or`,
+    `-word`), with at most one NOT per word, no stray operators and at most
+    MAX_SEARCH_TERMS terms, so that any input is a query PostgreSQL can run."""
+    terms = []
+    for term in _TERM.findall(query)[:MAX_SEARCH_TERMS]:
+        if term.startswith('"'):
+            phrase = " ".join(_LOOSE_DASHES.sub(" ", term.strip('"')).split())
+            if phrase:
+                terms.append(f'"{phrase}"')
+            continue
+        negated = term.startswith("-")
+        word = " ".join(_LOOSE_DASHES.sub(" ", term).split())
+        if word:
+            terms.append(f"-{word}" if negated else word)
+    return " ".join(terms)
+
+
 def _search_query(query: str):
-    return SearchQuery(query, search_type="websearch", config="english")
+    return SearchQuery(websearch_text(query), search_type="websearch", config="english")
 
 
 def _full_text_ranking(queryset, query: str):

@@ -1,0 +1,65 @@
+"""Findings of the outside probe, each pinned by the request that reproduced it."""
+
+import pytest
+from django.contrib.redirects.models import Redirect
+from django.contrib.sites.models import Site
+from django.urls import reverse
+
+from tests.factories import CommentaryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "-" * 33,
+        "-" * 400,
+        " ".join(["-"] * 100),
+        "a " + "-" * 40 + "b",
+        "(-" * 60,
+        "-(" * 60 + "a",
+        '"' + "-" * 60 + '"',
+        " ".join(["-a"] * 200)[:500],
+        "or " * 160,
+    ],
+    ids=[
+        "33-dashes",
+        "400-dashes",
+        "spaced-dashes",
+        "dashes-in-a-word",
+        "paren-dash",
+        "dash-paren",
+        "quoted-dashes",
+        "many-nots",
+        "many-ors",
+    ],
+)
+def test_search_operators_in_any_number_never_break_the_search_page(client, query):
+    CommentaryFactory(published=True, title="Anything about ports")
+    response = client.get(reverse("commentaries:search"), {"q": query})
+    assert response.status_code == 200
+    assert "<h1>Search</h1>" in response.content.decode()
+
+
+def test_one_minus_still_excludes_a_word(client):
+    CommentaryFactory(published=True, title="Ports and fisheries")
+    CommentaryFactory(published=True, title="Ports and shipping")
+    page = client.get(reverse("commentaries:search"), {"q": "ports -fisheries"}).content.decode()
+    assert "Ports and shipping" in page
+    assert "Ports and fisheries" not in page
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "１２", "1²", "9" * 5000, "-1", "+1", " 1", "0x1"])
+@pytest.mark.parametrize("param", ["p", "page_id"])
+def test_wordpress_short_links_with_digits_from_other_scripts_show_the_home_page(
+    client, param, value
+):
+    response = client.get("/", {param: value})
+    assert response.status_code == 200
+
+
+def test_a_wordpress_short_link_with_ascii_digits_still_redirects(client):
+    Redirect.objects.create(site=Site.objects.get_current(), old_path="/?p=68", new_path="/x/")
+    response = client.get("/", {"p": "68"})
+    assert (response.status_code, response["Location"]) == (301, "/x/")
