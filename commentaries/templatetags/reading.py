@@ -1,7 +1,8 @@
 import base64
+import html
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html, format_html_join, strip_tags
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -38,3 +39,10 @@ def select_options(field):
             for choice, label in field.field.choices
         ),
     )
+
+
+@register.filter
+def plain_text(value):
+    """Sanitised HTML as plain text (tags dropped, entities decoded), NOT
+    marked safe, so it is escaped wherever it is shown (a meta description)."""
+    return html.unescape(strip_tags(str(value)))

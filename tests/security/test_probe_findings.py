@@ -63,3 +63,20 @@ def test_a_wordpress_short_link_with_ascii_digits_still_redirects(client):
     Redirect.objects.create(site=Site.objects.get_current(), old_path="/?p=68", new_path="/x/")
     response = client.get("/", {"p": "68"})
     assert (response.status_code, response["Location"]) == (301, "/x/")
+
+
+def test_a_static_page_title_is_escaped_everywhere_it_is_shown(client):
+    from django.contrib.flatpages.models import FlatPage
+
+    title = 'About"><meta http-equiv="refresh" content="0;url=//evil.example">'
+    page = FlatPage.objects.create(
+        url="/about/", title=title, content='<p>He said "hello" &amp; left.</p>'
+    )
+    page.sites.add(Site.objects.get_current())
+    body = client.get("/about/").content.decode()
+    assert '<meta http-equiv="refresh"' not in body
+    escaped = "About&quot;&gt;&lt;meta http-equiv=&quot;refresh&quot;"
+    assert f"<title>{escaped}" in body
+    assert f'<meta property="og:title" content="{escaped}' in body
+    assert f"<h1>{escaped}" in body
+    assert 'content="He said &quot;hello&quot; &amp; left."' in body
