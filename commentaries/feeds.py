@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from . import selectors
-from .models import Topic
 from .site_state import series_by_slug
 
 FEED_LENGTH = 20
@@ -131,7 +130,7 @@ class TopicFeed(CommentaryFeed):
     kind = "topic"
 
     def get_object(self, request, slug=None):
-        return get_object_or_404(Topic, slug=slug)
+        return get_object_or_404(selectors.public_topics(), slug=slug)
 
     def title(self, obj):
         return f"{obj.name} · {settings.SITE_NAME}"

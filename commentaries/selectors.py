@@ -104,6 +104,21 @@ def year_counts(base):
     return dict(base.order_by().values_list("year").annotate(n=Count("*")).values_list("year", "n"))
 
 
+def public_topics():
+    """Topics readers may see: a topic is public only while it has a published
+    piece (a topic used only on a scheduled piece must not announce it)."""
+    return Topic.objects.filter(
+        Exists(Commentary.objects.published().filter(tagged_items__tag=OuterRef("pk")))
+    )
+
+
+def public_series():
+    """Series readers may see: only while they have a published piece."""
+    return Series.objects.filter(
+        Exists(Commentary.objects.published().filter(series=OuterRef("pk")))
+    )
+
+
 def topics_with_counts():
     # The visibility rule as a join condition: `content_object__in=published`
     # inside the count's FILTER became a subplan that PostgreSQL could only

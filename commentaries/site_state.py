@@ -86,8 +86,9 @@ def seconds_until_next_publication(now: datetime | None = None) -> int | None:
 
 
 def series_by_slug(slug, request=None):
-    """A series from the cached site state (no query once cached), or 404."""
+    """A series with a published piece, from the cached site state (no query
+    once cached), or 404: a series is public only while it has one."""
     for series in site_state(request)["series"]:
-        if series.slug == slug:
+        if series.slug == slug and series.has_published:
             return series
     raise Http404("No such series.")

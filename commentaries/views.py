@@ -12,7 +12,7 @@ from pacforum.pagination import paginator_with_count
 from . import citations, selectors
 from .forms import AUTHOR_CHOICES_LIMIT, ArchiveFilterForm, SearchForm
 from .metadata import commentary_json_ld
-from .models import Commentary, Series, Topic
+from .models import Commentary
 from .search import RANK_WINDOW, fetch_results, ranked_ids, uses_full_text
 from .site_state import series_by_slug
 
@@ -34,7 +34,7 @@ class HomeView(TemplateView):
         return super().get_context_data(
             latest=list(selectors.listing()[: self.latest_count]),
             newest_per_series=selectors.newest_per_series(),
-            featured_topics=list(Topic.objects.filter(featured=True)),
+            featured_topics=list(selectors.public_topics().filter(featured=True)),
             **kwargs,
         )
 
@@ -163,7 +163,7 @@ class TopicView(FilteredListMixin, ListView):
 
     @cached_property
     def topic(self):
-        return get_object_or_404(Topic, slug=self.kwargs["slug"])
+        return get_object_or_404(selectors.public_topics(), slug=self.kwargs["slug"])
 
     menu_topics = False  # the page is the topic
 
@@ -306,8 +306,8 @@ class SearchView(ListView):
     def get_queryset(self):
         self.form = SearchForm(
             self.request.GET or None,
-            series=Series.objects.all(),
-            topics=Topic.objects.order_by("name").values_list("slug", "name"),
+            series=selectors.public_series(),
+            topics=selectors.public_topics().order_by("name").values_list("slug", "name"),
         )
         if not self.form.is_bound or not self.form.is_valid() or not self.form.query:
             return []

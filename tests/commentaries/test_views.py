@@ -53,15 +53,16 @@ def subscribe_url():
 def test_home_page_lists_latest_pieces_newest_per_series_and_featured_topics(client):
     pacnet = SeriesFactory(name="PacNet", slug="pacnet")
     briefs = SeriesFactory(name="Briefs", slug="briefs")
-    CommentaryFactory(published=True, series=pacnet, title="Older PacNet")
+    older = CommentaryFactory(published=True, series=pacnet, title="Older PacNet")
     CommentaryFactory(
         published=True,
         series=briefs,
         title="Newest brief",
         published_at=timezone.now() - timedelta(hours=1),
     )
-    TopicFactory(name="Maritime security", featured=True)
-    TopicFactory(name="Not on the home page", featured=False)
+    # A topic is public only while it has a published piece.
+    older.topics.add(TopicFactory(name="Maritime security", featured=True))
+    older.topics.add(TopicFactory(name="Not on the home page", featured=False))
     page = html(client.get(reverse("commentaries:home")))
     assert "Older PacNet" in page
     assert "Newest brief" in page

@@ -80,3 +80,49 @@ def test_a_static_page_title_is_escaped_everywhere_it_is_shown(client):
     assert f'<meta property="og:title" content="{escaped}' in body
     assert f"<h1>{escaped}" in body
     assert 'content="He said &quot;hello&quot; &amp; left."' in body
+
+
+def test_a_topic_used_only_on_a_scheduled_piece_has_no_public_trace(client):
+    from tests.factories import SeriesFactory, TopicFactory
+
+    series = SeriesFactory(name="Visible Series", slug="visible")
+    CommentaryFactory(published=True, series=series, title="Live piece")
+    secret = TopicFactory(
+        name="Operation Nightfall", slug="nightfall", description="Unannounced", featured=True
+    )
+    CommentaryFactory(scheduled=True, series=series).topics.add(secret)
+    for url in [
+        "/topics/nightfall/",
+        "/feeds/topic/nightfall/rss/",
+        "/feeds/topic/nightfall/atom/",
+    ]:
+        assert client.get(url).status_code == 404, url
+    for url in ["/", "/search/", "/search/?q=piece", "/topics/", "/sitemap-topics.xml"]:
+        assert "Nightfall" not in client.get(url).content.decode(), url
+
+
+def test_a_topic_becomes_public_with_its_first_published_piece(client):
+    from tests.factories import TopicFactory
+
+    topic = TopicFactory(name="Fisheries", slug="fisheries", featured=True)
+    CommentaryFactory(published=True).topics.add(topic)
+    assert client.get("/topics/fisheries/").status_code == 200
+    assert client.get("/feeds/topic/fisheries/rss/").status_code == 200
+    assert "Fisheries" in client.get("/search/").content.decode()
+    assert "Fisheries" in client.get("/").content.decode()
+
+
+def test_a_series_with_nothing_published_has_no_public_trace(client):
+    from tests.factories import SeriesFactory
+
+    hidden = SeriesFactory(name="Secret Briefs", slug="secret-briefs")
+    CommentaryFactory(scheduled=True, series=hidden)
+    CommentaryFactory(published=True)
+    for url in [
+        "/secret-briefs/",
+        "/feeds/series/secret-briefs/rss/",
+        "/feeds/series/secret-briefs/atom/",
+    ]:
+        assert client.get(url).status_code == 404, url
+    for url in ["/", "/search/", "/sitemap-series.xml"]:
+        assert "Secret Briefs" not in client.get(url).content.decode(), url
