@@ -82,3 +82,20 @@ class SubscriptionRequest(TimestampedModel):
 
     def __str__(self):
         return f"{self.name} <{self.email}>"
+
+
+class RateLimitWindow(models.Model):
+    """Subscription-form attempts in the current window for one visitor address
+    or email (by digest), counted here only while the cache cannot count them
+    (Redis unreachable, or the cache disabled)."""
+
+    key = models.CharField(max_length=100, unique=True)
+    started_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["started_at"]
+        verbose_name = "rate-limit window"
+
+    def __str__(self):
+        return f"{self.key}: {self.attempts} since {self.started_at:%Y-%m-%d %H:%M}"
