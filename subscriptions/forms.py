@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 
 from commentaries.models import Series
 
+from .addresses import canonical_email
+
 PK_RE = re.compile(r"[0-9]{1,18}")
 
 
@@ -17,23 +19,12 @@ def reject_control_characters(value):
         )
 
 
-def normalise_email(value):
-    """Trim, lower-case and IDNA-encode the domain; keep the local part as typed."""
-    value = value.strip()
-    local, at, domain = value.rpartition("@")
-    if not at or not local or not domain:
-        return value
-    try:
-        domain = domain.encode("idna").decode("ascii").lower()
-    except UnicodeError as error:
-        raise ValidationError("Enter a valid email address.", code="invalid") from error
-    return f"{local}@{domain}"
-
-
 class NormalisedEmailField(forms.EmailField):
+    """An address in its one stored form (see `subscriptions.addresses`)."""
+
     def to_python(self, value):
         value = super().to_python(value)
-        return normalise_email(value) if value else value
+        return canonical_email(value) if value else value
 
 
 class SeriesChoiceField(forms.ModelMultipleChoiceField):

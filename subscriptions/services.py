@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from commentaries.models import Series
 
+from .addresses import canonical_email
 from .models import SubscriptionRequest
 from .tokens import Confirmation, belongs_to
 
@@ -61,6 +62,7 @@ def subscription_request_submit(
     confirmed subscriber's series change only when they click the new link.
     """
     now = timezone.now()
+    email = canonical_email(email)
     subscription = SubscriptionRequest.objects.select_for_update().for_email(email).first()
     if subscription is None:
         subscription = SubscriptionRequest(

@@ -61,3 +61,50 @@ def test_the_per_visitor_limit_holds_when_the_cache_cannot_count(
         assert subscribe(series=[pacnet.pk], email=f"r{number}@example.com").status_code == 302
     assert subscribe(series=[pacnet.pk], email="r9@example.com").status_code == 429
     assert SubscriptionRequest.objects.count() == 3
+
+
+# --- one canonical address ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("address", "message"),
+    [
+        ('"victim"@example.org', "without quotation marks"),
+        ('"victim@example.org"@example.org', "without quotation marks"),
+        ("victim@[127.0.0.1]", "not an IP address"),
+        ("victim@[IPv6:::1]", "not an IP address"),
+    ],
+)
+def test_quoted_local_parts_and_address_literals_are_refused(subscribe, pacnet, address, message):
+    response = subscribe(series=[pacnet.pk], email=address)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not SubscriptionRequest.objects.exists()
+    assert not mail.outbox
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("Victim@Example.ORG", "victim@example.org"),
+        ("victim@ｅｘａｍｐｌｅ.org", "victim@example.org"),  # full-width letters
+        ("ana@BÜCHER.example", "ana@xn--bcher-kva.example"),
+        ("ana@bücher.example", "ana@xn--bcher-kva.example"),
+        ("ana@xn--bcher-kva.example", "ana@xn--bcher-kva.example"),
+        ("ana@münchen.DE", "ana@xn--mnchen-3ya.de"),
+    ],
+)
+def test_every_spelling_of_an_address_is_stored_in_one_canonical_form(
+    subscribe, pacnet, typed, stored
+):
+    assert subscribe(series=[pacnet.pk], email=typed).status_code == 302
+    assert SubscriptionRequest.objects.get().email == stored
+    assert mail.outbox[0].to == [stored]
+
+
+def test_spellings_of_one_address_share_one_row_and_one_limit(subscribe, pacnet, settings):
+    settings.SUBSCRIPTIONS_RATE_LIMITS = {"email": (2, 3600)}
+    assert subscribe(series=[pacnet.pk], email="victim@example.org").status_code == 302
+    assert subscribe(series=[pacnet.pk], email="VICTIM@ｅxample.org").status_code == 302
+    assert subscribe(series=[pacnet.pk], email=" Victim@EXAMPLE.org ").status_code == 429
+    assert SubscriptionRequest.objects.count() == 1
