@@ -104,6 +104,21 @@ def subscription_request_submit(
     return subscription
 
 
+def confirmation_outcome(*, confirmation: Confirmation, subscription: SubscriptionRequest) -> str:
+    """What applying the confirmation link would do, without doing it."""
+    wanted = set(confirmation.series_ids)
+    current = set(subscription.series.values_list("pk", flat=True))
+    if subscription.status == SubscriptionRequest.Status.CONFIRMED and wanted == current:
+        return ConfirmationResult.ALREADY_CONFIRMED
+    if (
+        subscription.unsubscribed_at
+        and subscription.unsubscribed_at.timestamp() > confirmation.issued_at
+    ):
+        # A link from before the visitor unsubscribed must not resubscribe them.
+        return ConfirmationResult.STALE
+    return ConfirmationResult.CONFIRMED
+
+
 @transaction.atomic
 def subscription_confirm(*, confirmation: Confirmation) -> tuple[SubscriptionRequest, str]:
     """Apply a confirmation link; clicking it twice changes nothing."""
@@ -112,16 +127,10 @@ def subscription_confirm(*, confirmation: Confirmation) -> tuple[SubscriptionReq
     )
     if subscription is None or not belongs_to(confirmation, subscription):
         raise SubscriptionRequest.DoesNotExist
+    outcome = confirmation_outcome(confirmation=confirmation, subscription=subscription)
+    if outcome != ConfirmationResult.CONFIRMED:
+        return subscription, outcome
     wanted = set(confirmation.series_ids)
-    current = set(subscription.series.values_list("pk", flat=True))
-    if subscription.status == SubscriptionRequest.Status.CONFIRMED and wanted == current:
-        return subscription, ConfirmationResult.ALREADY_CONFIRMED
-    if (
-        subscription.unsubscribed_at
-        and subscription.unsubscribed_at.timestamp() > confirmation.issued_at
-    ):
-        # A link from before the visitor unsubscribed must not resubscribe them.
-        return subscription, ConfirmationResult.STALE
     subscription.status = SubscriptionRequest.Status.CONFIRMED
     subscription.confirmed_at = timezone.now()
     subscription.full_clean(validate_constraints=False)

@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import FormView, TemplateView
 
@@ -77,8 +78,41 @@ class SubscribeSentView(TemplateView):
     template_name = "subscriptions/subscribe_sent.html"
 
 
+@method_decorator(never_cache, name="dispatch")
 class ConfirmView(View):
+    """The link in the confirmation email. Mail scanners open every link in
+    an email, so opening it (GET) changes nothing: the page shows one
+    "Confirm my subscription" button, and its POST confirms."""
+
     def get(self, request, token):
+        try:
+            confirmation = tokens.read_confirm_token(token)
+        except tokens.ExpiredToken:
+            return invalid_link(request, expired=True)
+        except tokens.InvalidToken:
+            return invalid_link(request)
+        subscription = SubscriptionRequest.objects.filter(pk=confirmation.request_id).first()
+        if subscription is None or not tokens.belongs_to(confirmation, subscription):
+            return invalid_link(request)
+        outcome = services.confirmation_outcome(
+            confirmation=confirmation, subscription=subscription
+        )
+        if outcome == services.ConfirmationResult.STALE:
+            return invalid_link(request, expired=True)
+        if outcome == services.ConfirmationResult.ALREADY_CONFIRMED:
+            return self.done(request, subscription, already_confirmed=True)
+        return TemplateResponse(
+            request,
+            "subscriptions/confirm.html",
+            {
+                "subscription": subscription,
+                "series": Series.objects.filter(
+                    pk__in=confirmation.series_ids, subscribable=True
+                ).order_by("position", "name"),
+            },
+        )
+
+    def post(self, request, token):
         try:
             confirmation = tokens.read_confirm_token(token)
             subscription, result = services.subscription_confirm(confirmation=confirmation)
@@ -88,13 +122,20 @@ class ConfirmView(View):
             return invalid_link(request)
         if result == services.ConfirmationResult.STALE:
             return invalid_link(request, expired=True)
+        return self.done(
+            request,
+            subscription,
+            already_confirmed=result == services.ConfirmationResult.ALREADY_CONFIRMED,
+        )
+
+    def done(self, request, subscription, *, already_confirmed):
         return TemplateResponse(
             request,
             "subscriptions/confirm_done.html",
             {
                 "subscription": subscription,
                 "series": subscription.series.all(),
-                "already_confirmed": result == services.ConfirmationResult.ALREADY_CONFIRMED,
+                "already_confirmed": already_confirmed,
                 "manage_url": reverse(
                     "subscriptions:manage",
                     kwargs={"token": tokens.make_manage_token(subscription=subscription)},

@@ -33,11 +33,14 @@ def test_a_reader_subscribes_confirms_from_the_email_and_unsubscribes(
     expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
 
     assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == ["Zoe@example.com"]
+    assert mail.outbox[0].to == ["zoe@example.com"]  # stored in its canonical form
     confirm_url = re.search(r"https?://\S+/subscribe/confirm/\S+/", mail.outbox[0].body)[0]
     unsubscribe_url = re.search(r"https?://\S+/unsubscribe/\S+/", mail.outbox[0].body)[0]
 
     page.goto(confirm_url)
+    expect(page.get_by_role("heading", name="Confirm your subscription")).to_be_visible()
+    assert SubscriptionRequest.objects.get().status == SubscriptionRequest.Status.PENDING
+    page.get_by_role("button", name="Confirm my subscription").click()
     expect(page.get_by_role("heading", name="Subscription confirmed")).to_be_visible()
     expect(page.get_by_text("Thank you, Zoë Ŝmith")).to_be_visible()
     assert SubscriptionRequest.objects.get().status == SubscriptionRequest.Status.CONFIRMED
@@ -72,7 +75,8 @@ def test_the_personal_pages_and_the_email_are_valid_html_without_scripts(
         client.post("/subscribe/", form)
     body = mail.outbox[0].body
     documents = {
-        "confirmed": client.get(re.search(r"/subscribe/confirm/\S+/", body)[0]),
+        "confirm": client.get(re.search(r"/subscribe/confirm/\S+/", body)[0]),
+        "confirmed": client.post(re.search(r"/subscribe/confirm/\S+/", body)[0]),
         "manage": client.get(re.search(r"/subscribe/manage/\S+/", body)[0]),
         "unsubscribe": client.get(re.search(r"/unsubscribe/\S+/", body)[0]),
     }

@@ -139,7 +139,7 @@ def test_confirming_marks_the_request_confirmed_and_a_second_click_says_so(
 ):
     subscribe(series=[pacnet.pk])
     link = link_from(mail.outbox[0], "confirm")
-    first = client.get(link)
+    first = client.post(link)
     assert first.status_code == 200
     assert "Subscription confirmed" in first.content.decode()
     request = SubscriptionRequest.objects.get()
@@ -148,18 +148,19 @@ def test_confirming_marks_the_request_confirmed_and_a_second_click_says_so(
     second = client.get(link)
     assert second.status_code == 200
     assert "Already confirmed" in second.content.decode()
+    assert client.post(link).status_code == 200
     assert SubscriptionRequest.objects.get().confirmed_at == request.confirmed_at
 
 
 def test_a_confirmed_subscriber_changes_series_only_by_confirming_again(client, subscribe, pacnet):
     other = SeriesFactory(name="Issues & Insights", slug="issues")
     subscribe(series=[pacnet.pk])
-    client.get(link_from(mail.outbox[0], "confirm"))
+    client.post(link_from(mail.outbox[0], "confirm"))
     subscribe(series=[other.pk], name="Someone Else")
     request = SubscriptionRequest.objects.get()
     assert list(request.series.all()) == [pacnet]
     assert request.name == "Ana Reader"
-    client.get(link_from(mail.outbox[1], "confirm"))
+    client.post(link_from(mail.outbox[1], "confirm"))
     assert list(request.series.all()) == [other]
 
 
@@ -206,7 +207,7 @@ def test_confirmation_link_for_a_changed_address_no_longer_works(client, subscri
 
 def test_unsubscribe_link_shows_one_button_and_the_post_unsubscribes(client, subscribe, pacnet):
     subscribe(series=[pacnet.pk])
-    client.get(link_from(mail.outbox[0], "confirm"))
+    client.post(link_from(mail.outbox[0], "confirm"))
     link = link_from(mail.outbox[0], "unsubscribe")
     page = client.get(link)
     assert page.status_code == 200
@@ -259,7 +260,8 @@ def test_one_click_address_opened_in_a_browser_leads_to_the_confirmation_page(
 def test_an_old_confirmation_link_cannot_resubscribe_someone_who_left(client, subscribe, pacnet):
     subscribe(series=[pacnet.pk])
     client.post(link_from(mail.outbox[0], "unsubscribe"))
-    response = client.get(link_from(mail.outbox[0], "confirm"))
+    assert client.get(link_from(mail.outbox[0], "confirm")).status_code == 400
+    response = client.post(link_from(mail.outbox[0], "confirm"))
     assert response.status_code == 400
     assert SubscriptionRequest.objects.get().status == SubscriptionRequest.Status.UNSUBSCRIBED
 
@@ -271,14 +273,14 @@ def test_an_unsubscribed_reader_can_subscribe_again_with_a_new_confirmation(
     client.post(link_from(mail.outbox[0], "unsubscribe"))
     subscribe(series=[pacnet.pk])
     assert SubscriptionRequest.objects.get().status == SubscriptionRequest.Status.PENDING
-    client.get(link_from(mail.outbox[1], "confirm"))
+    client.post(link_from(mail.outbox[1], "confirm"))
     assert SubscriptionRequest.objects.get().status == SubscriptionRequest.Status.CONFIRMED
 
 
 def test_manage_page_changes_series_and_unticking_all_unsubscribes(client, subscribe, pacnet):
     other = SeriesFactory(name="Issues & Insights", slug="issues")
     subscribe(series=[pacnet.pk])
-    client.get(link_from(mail.outbox[0], "confirm"))
+    client.post(link_from(mail.outbox[0], "confirm"))
     link = link_from(mail.outbox[0], "manage")
     page = client.get(link)
     assert page.status_code == 200

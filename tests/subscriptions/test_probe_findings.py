@@ -108,3 +108,55 @@ def test_spellings_of_one_address_share_one_row_and_one_limit(subscribe, pacnet,
     assert subscribe(series=[pacnet.pk], email="VICTIM@ｅxample.org").status_code == 302
     assert subscribe(series=[pacnet.pk], email=" Victim@EXAMPLE.org ").status_code == 429
     assert SubscriptionRequest.objects.count() == 1
+
+
+# --- confirmation needs a person's click ---------------------------------------
+
+
+def test_opening_the_confirmation_link_changes_nothing_and_shows_one_button(
+    client, subscribe, pacnet
+):
+    from tests.subscriptions.conftest import link_from
+
+    subscribe(series=[pacnet.pk])
+    link = link_from(mail.outbox[0], "confirm")
+    for _scanner_visit in range(3):
+        page = client.get(link)
+        assert page.status_code == 200
+        assert SubscriptionRequest.objects.get().status == SubscriptionRequest.Status.PENDING
+    html = page.content.decode()
+    assert html.count('method="post"') == 1
+    assert "Confirm my subscription</button>" in html
+    assert "no-store" in page["Cache-Control"]
+    assert client.head(link).status_code == 200
+    assert SubscriptionRequest.objects.get().status == SubscriptionRequest.Status.PENDING
+    done = client.post(link)
+    assert "Subscription confirmed" in done.content.decode()
+    assert SubscriptionRequest.objects.get().status == SubscriptionRequest.Status.CONFIRMED
+
+
+def test_the_confirmation_button_needs_the_csrf_token(subscribe, pacnet):
+    from django.test import Client
+
+    from tests.subscriptions.conftest import link_from
+
+    subscribe(series=[pacnet.pk])
+    link = link_from(mail.outbox[0], "confirm")
+    browser = Client(enforce_csrf_checks=True)
+    assert browser.post(link).status_code == 403
+    page = browser.get(link)
+    token = page.cookies["csrftoken"].value
+    assert browser.post(link, {"csrfmiddlewaretoken": token}).status_code == 200
+    assert SubscriptionRequest.objects.get().status == SubscriptionRequest.Status.CONFIRMED
+
+
+def test_one_click_unsubscribe_still_works_with_a_bare_post(subscribe, pacnet):
+    from django.test import Client
+
+    from tests.subscriptions.conftest import link_from
+
+    subscribe(series=[pacnet.pk])
+    one_click = link_from(mail.outbox[0], "unsubscribe") + "one-click/"
+    response = Client(enforce_csrf_checks=True).post(one_click, {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    assert SubscriptionRequest.objects.get().status == SubscriptionRequest.Status.UNSUBSCRIBED
