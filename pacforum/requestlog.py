@@ -4,15 +4,21 @@ Every log record made while a request is handled carries its request id
 (taken from a well-formed `X-Request-ID` header set by the proxy, or made
 here) and the id is echoed in the response, so a reader's error report can be
 matched with the server's log. Query strings, cookies, headers and form data
-are never logged: they may hold tokens or personal data.
+are never logged: they may hold tokens or personal data. Every record is made
+through a factory that redacts its message, and every formatted line is
+redacted again (tokens in paths, signed values, query values, addresses; see
+`pacforum.redaction`), whoever logged it.
 """
 
 import contextvars
 import json
 import logging
+import logging.config
 import re
 import time
 import uuid
+
+from .redaction import redact
 
 request_id_var = contextvars.ContextVar("request_id", default="-")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -32,10 +38,52 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line; extra= fields become keys."""
+_traceback_formatter = logging.Formatter()
+
+
+def _redacting_record_factory(base):
+    def make_record(*args, **kwargs):
+        record = base(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed call is the logging module's to report
+            return record
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse exc_text: the traceback (an exception's message
+            # may quote a path) is written redacted by every handler.
+            record.exc_text = redact(_traceback_formatter.formatException(record.exc_info))
+        return record
+
+    make_record.redacting = True
+    return make_record
+
+
+def configure_logging(logging_settings):
+    """LOGGING_CONFIG: install the redacting record factory, then dictConfig."""
+    factory = logging.getLogRecordFactory()
+    if not getattr(factory, "redacting", False):
+        logging.setLogRecordFactory(_redacting_record_factory(factory))
+    if logging_settings:
+        logging.config.dictConfig(logging_settings)
+
+
+class PlainFormatter(logging.Formatter):
+    """Human-readable lines (LOG_FORMAT=plain), redacted."""
 
     def format(self, record):
+        return redact(super().format(record))
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line; extra= fields become keys; redacted."""
+
+    def format(self, record):
+        return redact(self._format(record))
+
+    def _format(self, record):
         entry = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
             "level": record.levelname,
@@ -67,15 +115,16 @@ class RequestLogMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         response["X-Request-ID"] = request_id
+        path = redact(request.path)
         logger.info(
             "%s %s %s",
             request.method,
-            request.path,
+            path,
             response.status_code,
             extra={
                 "event": "request",
                 "method": request.method,
-                "path": request.path,
+                "path": path,
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
             },

@@ -345,14 +345,20 @@ FILE_UPLOAD_PERMISSIONS = 0o644
 # default only in development; production lets the web server do it.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 
-# Structured logs: one JSON object per line on stdout, with the request id.
+# Structured logs: one JSON object per line on stdout, with the request id;
+# tokens, query values and addresses are redacted from every line
+# (pacforum/redaction.py).
+LOGGING_CONFIG = "pacforum.requestlog.configure_logging"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "pacforum.requestlog.RequestIdFilter"}},
     "formatters": {
         "json": {"()": "pacforum.requestlog.JsonFormatter"},
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "plain": {
+            "()": "pacforum.requestlog.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
     },
     "handlers": {
         "console": {

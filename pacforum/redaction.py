@@ -1,0 +1,87 @@
+"""Keep secrets and addresses out of every log line.
+
+Subscribers' personal links hold signed tokens that stay valid for months, and
+request lines carry query strings (searches, tracking ids, sometimes an
+address). Before anything is written to a log:
+
+- the value of every URL kwarg named `token` (found from the URL resolver, so
+  a new route with a `<token>` is covered) becomes `[token]`;
+- anything shaped like a Django-signed value (`payload:timestamp:signature`)
+  becomes `[signed]`, wherever it appears (a Referer, an exception message);
+- every query-string value becomes `[value]` (the names are kept);
+- anything shaped like an email address becomes `[address]`.
+
+Used by the log record factory and the formatters (`pacforum.requestlog`) and
+by gunicorn's logger (`pacforum.gunicorn_logging.RedactingLogger`).
+"""
+
+import re
+from functools import cache
+
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver
+
+SECRET_KWARGS = ("token",)
+_SIGNED = re.compile(r"\.?[A-Za-z0-9_-]{6,}(?::[A-Za-z0-9_-]{4,}){1,2}:[A-Za-z0-9_-]{20,}")
+_ADDRESS = re.compile(
+    r"[^\s@\"'<>(),;:/\\\[\]]+@[A-Za-z0-9\u00a0-\uffff.-]+\.[A-Za-z\u00a0-\uffff]{2,}"
+)
+_QUERY = re.compile(r"\?([^\s\"'#<>]+)")
+_QUERY_PAIR = re.compile(r"(^|[&;])([^=&;]*)=([^&;]*)")
+
+
+def _walk(patterns, prefix=""):
+    for pattern in patterns:
+        regex = pattern.pattern.regex.pattern.lstrip("^")
+        regex = regex.removesuffix(r"\Z").removesuffix("$")
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, prefix + regex)
+        elif isinstance(pattern, URLPattern) and any(
+            name in pattern.pattern.regex.groupindex for name in SECRET_KWARGS
+        ):
+            yield prefix + regex
+
+
+@cache
+def _secret_routes():
+    """One regex matching every route whose URL carries a secret kwarg."""
+    routes = []
+    for number, route in enumerate(sorted(set(_walk(get_resolver().url_patterns)))):
+        # Group names must be unique in one regex.
+        for name in SECRET_KWARGS:
+            route = route.replace(f"(?P<{name}>", f"(?P<{name}_{number}>")
+        routes.append(f"(?:{route})")
+    if not routes:
+        return None
+    return re.compile("/(?:" + "|".join(routes) + ")")
+
+
+def _redact_route(match):
+    text = match.group(0)
+    start = match.start()
+    pieces, last = [], 0
+    for name, value in match.groupdict().items():
+        if value is None or not name.startswith(SECRET_KWARGS):
+            continue
+        begin, end = match.span(name)
+        pieces += [text[last : begin - start], "[token]"]
+        last = end - start
+    return "".join(pieces) + text[last:]
+
+
+def redact_query(query: str) -> str:
+    return _QUERY_PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}=[value]", query)
+
+
+def redact(text: str) -> str:
+    """`text` without tokens, signed values, query-string values or addresses."""
+    if not text:
+        return text
+    # Before Django is set up (gunicorn's master process) the routes are not
+    # known; the shape of a signed value still gives tokens away.
+    routes = _secret_routes() if apps.ready else None
+    if routes is not None:
+        text = routes.sub(_redact_route, text)
+    text = _SIGNED.sub("[signed]", text)
+    text = _QUERY.sub(lambda m: "?" + redact_query(m.group(1)), text)
+    return _ADDRESS.sub("[address]", text)
