@@ -10,13 +10,18 @@ app_name = "commentaries"
 SERIES = r"(?P<series>[-a-zA-Z0-9_]+)"
 YEAR = r"(?P<year>[0-9]{4})"
 SLUG = r"(?P<slug>[-a-zA-Z0-9_]+)"
+# The query parameters each page reads (the page cache ignores the others).
+LISTING = ("year", "topic", "author", "page")
+SEARCH = ("q", "series", *LISTING)
 
 urlpatterns = [
     path("", public_page(views.HomeView.as_view()), name="home"),
-    path("search/", public_page(views.SearchView.as_view()), name="search"),
+    path("search/", public_page(views.SearchView.as_view(), query=SEARCH), name="search"),
     path("preview/<int:pk>/", views.CommentaryPreviewView.as_view(), name="preview"),
     path("topics/", public_page(views.TopicListView.as_view()), name="topics"),
-    path("topics/<slug:slug>/", public_page(views.TopicView.as_view()), name="topic"),
+    path(
+        "topics/<slug:slug>/", public_page(views.TopicView.as_view(), query=LISTING), name="topic"
+    ),
     path("feeds/rss/", public_page(feed_view("all", "rss")), name="feed_rss"),
     path("feeds/atom/", public_page(feed_view("all", "atom")), name="feed_atom"),
 ]
@@ -34,9 +39,11 @@ for kind in ("series", "author", "topic"):
         ),
     ]
 urlpatterns += [
-    path("<slug:series>/", public_page(views.SeriesView.as_view()), name="series"),
+    path("<slug:series>/", public_page(views.SeriesView.as_view(), query=LISTING), name="series"),
     re_path(
-        rf"^{SERIES}/{YEAR}/$", public_page(views.SeriesYearView.as_view()), name="series_year"
+        rf"^{SERIES}/{YEAR}/$",
+        public_page(views.SeriesYearView.as_view(), query=("page",)),
+        name="series_year",
     ),
     re_path(
         rf"^{SERIES}/{YEAR}/{SLUG}/$", public_page(views.CommentaryView.as_view()), name="detail"

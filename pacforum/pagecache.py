@@ -12,16 +12,26 @@ lives longer than
 
 Logged-in visitors are never served a cached page and their pages are never
 stored. Responses carry an ETag and Last-Modified so repeat visits get 304s.
+
+A page is keyed by scheme, host, path and only the query parameters it reads
+(declared with `public_page(view, query=(...))`, sorted; tracking parameters
+and anything else are ignored), and a hit carries every header the miss got
+from the middleware below the cache (X-Frame-Options, …): the entry is stored
+by `PublicPageCacheMiddleware` on the way out, with the final headers. One
+client (REMOTE_ADDR) may add at most `PUBLIC_PAGE_CACHE_CLIENT_LIMIT` new
+entries per window; past that its pages are served but not stored.
 """
 
 import hashlib
 import time
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
@@ -31,6 +41,21 @@ DERIVED_KEY = "public-pages:derived:{version}:{name}"
 # counts only while that version is current (so one round trip to the cache
 # fetches both the version and the page).
 PAGE_KEY = "public-pages:page:{digest}"
+CLIENT_KEY = "public-pages:client:{digest}"
+# Set on the way out by the middlewares below the cache and on every response
+# anyway, or recomputed for each answer: never stored with a page.
+UNSTORED_HEADERS = {
+    "cache-control",
+    "content-length",
+    "content-type",
+    "date",
+    "etag",
+    "expires",
+    "last-modified",
+    "set-cookie",
+    "x-cache",
+    "x-request-id",
+}
 
 
 def cache_seconds() -> int:
@@ -133,14 +158,43 @@ def _finish(request, response, *, last_modified: float, max_age: int):
     )
 
 
-def _page_key(request) -> str:
-    return PAGE_KEY.format(digest=hashlib.sha256(request.get_full_path().encode()).hexdigest())
+def page_address(request, query=()) -> str:
+    """What a page is cached under: scheme, host (already checked against
+    ALLOWED_HOSTS), path and the parameters in `query` that the request has,
+    sorted, so `?b=1&a=2&utm_source=x` and `?a=2&b=1` share an entry."""
+    pairs = sorted(
+        (name, value) for name in set(query) for value in request.GET.getlist(name) if value
+    )
+    address = f"{request.scheme}://{request.get_host()}{request.path}"
+    return f"{address}?{urlencode(pairs)}" if pairs else address
 
 
-def cached_response(request):
+def _page_key(request, query=()) -> str:
+    digest = hashlib.sha256(page_address(request, query).encode()).hexdigest()
+    return PAGE_KEY.format(digest=digest)
+
+
+def client_limit() -> tuple[int, int]:
+    return getattr(settings, "PUBLIC_PAGE_CACHE_CLIENT_LIMIT", (300, 300))
+
+
+def _client_may_add(request) -> bool:
+    """Count one new entry for this client; False once it is over its limit."""
+    entries, window = client_limit()
+    client = request.META.get("REMOTE_ADDR", "")
+    key = CLIENT_KEY.format(digest=hashlib.sha256(client.encode()).hexdigest())
+    if cache.add(key, 1, window):
+        return entries >= 1
+    try:
+        return cache.incr(key) <= entries
+    except ValueError:
+        return cache.add(key, 1, window) and entries >= 1
+
+
+def cached_response(request, query=()):
     """The cached page for this anonymous GET/HEAD request, or None; either way
-    remembers the content version on the request, for a page built next."""
-    key = _page_key(request)
+    remembers the key and content version on the request, for a page built next."""
+    key = _page_key(request, query)
     found = cache.get_many([VERSION_KEY, key])
     version = found.get(VERSION_KEY) or content_version()
     request._page_cache = (key, version)
@@ -150,6 +204,7 @@ def cached_response(request):
     response = HttpResponse(stored["content"], content_type=stored["content_type"])
     for header, value in stored["headers"].items():
         response[header] = value
+    response["Content-Length"] = str(len(stored["content"]))
     response["ETag"] = stored["etag"]
     response["X-Cache"] = "hit"
     return _finish(
@@ -160,30 +215,56 @@ def cached_response(request):
     )
 
 
+def _store(request, response, pending) -> None:
+    """Store a page built for this request, with the headers of `response`
+    (the answer as the middleware below the cache left it)."""
+    key, entry, timeout = pending
+    if response.cookies or response.status_code not in (200, 304):
+        return
+    entry["headers"].update(
+        (name, value) for name, value in response.items() if name.lower() not in UNSTORED_HEADERS
+    )
+    if _client_may_add(request):
+        cache.set(key, entry, timeout)
+
+
 class PublicPageCacheMiddleware:
-    """Serve cached public pages before sessions, authentication, URL routing
-    and the view: a request without a session cookie is anonymous, and any
-    page stored under its address was stored by a `public_page` view for an
-    anonymous visitor. Everything else goes on to the view, whose
-    `public_page` wrapper builds and stores the page (or, for a visitor with a
-    session cookie, checks whether they are logged in first)."""
+    """Serve cached public pages before sessions, authentication and the view:
+    a request without a session cookie is anonymous, and any page stored
+    under its address was stored for an anonymous visitor. The address is
+    resolved only to learn which query parameters the page reads. On a miss
+    the `public_page` view builds the page, and the entry is stored here on
+    the way out, with every header the middleware below added."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method in ("GET", "HEAD") and (
-            settings.SESSION_COOKIE_NAME not in request.COOKIES
+        if request.method not in ("GET", "HEAD") or (
+            settings.SESSION_COOKIE_NAME in request.COOKIES
         ):
-            request.get_host()  # an unknown Host is still refused (400)
-            response = cached_response(request)
+            return self.get_response(request)
+        request.get_host()  # an unknown Host is still refused (400)
+        try:
+            query = getattr(resolve(request.path_info).func, "page_cache_query", None)
+        except Resolver404:
+            query = None
+        if query is not None:
+            response = cached_response(request, query)
             if response is not None:
                 return response
-        return self.get_response(request)
+        request._page_cache_stored_on_the_way_out = True
+        response = self.get_response(request)
+        pending = getattr(response, "_page_cache_pending", None)
+        if pending is not None:
+            _store(request, response, pending)
+        return response
 
 
-def public_page(view):
-    """Cache a public view's successful anonymous GET/HEAD responses."""
+def public_page(view, *, query=()):
+    """Cache a public view's successful anonymous GET/HEAD responses. `query`
+    names the query parameters the page reads (its filters, `page`): the
+    others do not make a new cache entry."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -196,7 +277,7 @@ def public_page(view):
             return response
 
         if getattr(request, "_page_cache", None) is None:  # not looked up yet
-            response = cached_response(request)
+            response = cached_response(request, query)
             if response is not None:
                 return response
         key, version = request._page_cache
@@ -210,25 +291,23 @@ def public_page(view):
         if not response.has_header("ETag"):
             digest = hashlib.md5(response.content, usedforsecurity=False).hexdigest()
             response["ETag"] = f'"{digest}"'
-        cache.set(
-            key,
-            {
-                "version": version,
-                "content": response.content,
-                "content_type": response["Content-Type"],
-                "etag": response["ETag"],
-                "headers": {
-                    h: response[h]
-                    for h in ("Content-Disposition", "X-Robots-Tag", "Link")
-                    if response.has_header(h)
-                },
-                "expires": time.time() + timeout,
-            },
-            timeout,
-        )
+        entry = {
+            "version": version,
+            "content": response.content,
+            "content_type": response["Content-Type"],
+            "etag": response["ETag"],
+            "headers": {},
+            "expires": time.time() + timeout,
+        }
         response["X-Cache"] = "miss"
-        return _finish(request, response, last_modified=version_time(version), max_age=timeout)
+        response = _finish(request, response, last_modified=version_time(version), max_age=timeout)
+        if getattr(request, "_page_cache_stored_on_the_way_out", False):
+            response._page_cache_pending = (key, entry, timeout)
+        else:  # served without the middleware
+            _store(request, response, (key, entry, timeout))
+        return response
 
+    wrapped.page_cache_query = tuple(query)
     return wrapped
 
 

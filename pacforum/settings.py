@@ -89,8 +89,11 @@ MIDDLEWARE = [
     "pacforum.security.PermissionsPolicyMiddleware",
     "pacforum.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Cached public pages for visitors without a session, before sessions,
-    # authentication and routing (pacforum/pagecache.py).
+    # WordPress short links (/?p=68) are answered before the page cache, which
+    # keys the home page without its query string.
+    "wordpress.middleware.WordPressShortlinkMiddleware",
+    # Cached public pages for visitors without a session, before sessions and
+    # authentication (pacforum/pagecache.py).
     "pacforum.pagecache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -100,7 +103,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wordpress.middleware.RedirectFallbackMiddleware",
-    "wordpress.middleware.WordPressShortlinkMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
     "pacforum.health.DatabaseUnavailableMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -257,6 +259,12 @@ TASKS = {
         "BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# New page-cache entries one client (REMOTE_ADDR) may add per window:
+# (entries, seconds). Past it, its pages are served but not stored.
+PUBLIC_PAGE_CACHE_CLIENT_LIMIT = (
+    env_int("PUBLIC_PAGE_CACHE_CLIENT_ENTRIES", 300),
+    env_int("PUBLIC_PAGE_CACHE_CLIENT_SECONDS", 300),
+)
 # Subscription form submissions allowed per hour, per visitor IP and per email.
 SUBSCRIPTIONS_RATE_LIMITS = {
     "ip": (env_int("SUBSCRIPTIONS_RATE_LIMIT_IP", 20), 3600),

@@ -23,7 +23,11 @@ urlpatterns = [
     path("authors/", include("commentaries.author_urls")),
     # Readers' site: sitemap and robots.txt.
     path("sitemap.xml", public_page(sitemap_index), name="sitemap"),
-    path("sitemap-<slug:section>.xml", public_page(sitemap_section), name="sitemap_section"),
+    path(
+        "sitemap-<slug:section>.xml",
+        public_page(sitemap_section, query=("p",)),
+        name="sitemap_section",
+    ),
     path("robots.txt", robots_txt, name="robots"),
     path("", include("subscriptions.urls")),
     path("", include("commentaries.urls")),
@@ -33,6 +37,10 @@ if settings.SERVE_MEDIA and settings.MEDIA_URL.startswith("/"):
     # Uploads with Content-Disposition and nosniff (pacforum/uploads.py); in
     # production the web server usually serves MEDIA_ROOT the same way.
     urlpatterns = [
-        re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.+)$", serve_upload),
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.+)$",
+            serve_upload,
+            name="media",
+        ),
         *urlpatterns,
     ]
