@@ -57,27 +57,34 @@ def example_values(objects):
         "slug": [piece.slug, topic.slug, author.slug, piece.series.slug],
         "format": ["bib", "ris"],
         "section": ["series", "commentaries", "topics", "authors", "pages", "static"],
-        "token": [objects["token"]],
+        "token": objects["tokens"] if "tokens" in objects else [objects["token"]],
         "pk": [str(piece.pk)],
         "path": [objects.get("media_path", "missing.png")],
     }
 
 
-def example_urls(client, objects, *, only_page_cached=False):
-    """{route name: an address of it that answers 200 or 302 for a visitor}.
-    Fails for a route none of whose example values works."""
+def example_url(client, route, objects):
+    """An address of `route` built from the objects, preferring one that
+    answers 200 or 302 for a visitor; None when none of them answers."""
     values = example_values(objects)
+    unknown = [name for name in route.kwargs if name not in values]
+    assert not unknown, f"{route.name}: no example values for {unknown}"
+    for combination in itertools.product(*(values[name] for name in route.kwargs)):
+        url = reverse(route.name, kwargs=dict(zip(route.kwargs, combination, strict=True)))
+        if client.get(url).status_code in (200, 302):
+            return url
+    return None
+
+
+def example_urls(client, objects, *, only_page_cached=False):
+    """({route name: an address that answers 200 or 302}, [names with none])."""
     found, missing = {}, []
     for route in routes():
         if only_page_cached and not route.page_cached:
             continue
-        unknown = [name for name in route.kwargs if name not in values]
-        assert not unknown, f"{route.name}: no example values for {unknown}"
-        for combination in itertools.product(*(values[name] for name in route.kwargs)):
-            url = reverse(route.name, kwargs=dict(zip(route.kwargs, combination, strict=True)))
-            if client.get(url).status_code in (200, 302):
-                found[route.name] = url
-                break
-        else:
+        url = example_url(client, route, objects)
+        if url is None:
             missing.append(route.name)
+        else:
+            found[route.name] = url
     return found, missing
