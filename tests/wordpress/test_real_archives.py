@@ -525,3 +525,23 @@ def test_an_export_whose_first_post_quotes_html_is_not_taken_for_a_web_page(impo
     path = tmp_path / "quotes-html.xml"
     path.write_text(text.replace("<p>Text.</p>", "<!DOCTYPE html><html><body>x</body></html>"))
     assert "created           1" in import_wxr(path)
+
+
+def test_a_post_that_became_a_page_in_wordpress_is_reported_not_mixed_up(import_wxr, tmp_path):
+    import_wxr(DATA / "pages-seo-comments.xml")
+    text = (DATA / "pages-seo-comments.xml").read_text(encoding="utf-8")
+    path = tmp_path / "retyped.xml"
+    path.write_text(
+        text.replace(
+            "<wp:post_type><![CDATA[page]]></wp:post_type>",
+            "<wp:post_type><![CDATA[post]]></wp:post_type>",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    output = import_wxr(path)
+    assert (
+        "post 2 “About us” (line 15): imported before as a static page; its post type is now “post”"
+        in output
+    )
+    assert ImportedPost.objects.get(wp_post_id=2).page.url == "/about-us/"

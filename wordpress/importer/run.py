@@ -182,6 +182,14 @@ class WxrImporter:
             self._skip(log, f"WordPress status “{item.status or 'none'}” is not imported")
             return
         existing = self.index.imported(item)
+        if existing is not None and bool(existing.page_id) != is_page:
+            was = "a static page" if existing.page_id else "a commentary"
+            self._skip(
+                log,
+                f"imported before as {was}; its post type is now “{item.post_type}” (delete "
+                "that import under WordPress import › Imported WordPress posts to import it anew)",
+            )
+            return
         source_hash = fingerprint(item, self.archive, str(self.fingerprint_base))
         if existing is not None and existing.source_hash == source_hash:
             log.warnings.clear()  # reported when it was imported
