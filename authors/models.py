@@ -73,6 +73,20 @@ class Author(TimestampedModel):
     def get_absolute_url(self):
         return cached_reverse("authors:detail", slug=self.slug)
 
+    def byline_bio(self):
+        """The closing line a new byline starts from: the short bio, or, when
+        there is none yet, one made from the current affiliation ("is Senior
+        Fellow at CSIS.") so that a byline never starts empty by accident."""
+        if self.short_bio.strip():
+            return self.short_bio
+        current = [a for a in self.affiliations.all() if a.is_current]
+        if not current:
+            return ""
+        first = current[0]
+        if first.role:
+            return f"is {first.role} at {first.organization}."
+        return f"is with {first.organization}."
+
     @staticmethod
     def default_sort_name(name):
         parts = name.split()
@@ -128,3 +142,20 @@ class Affiliation(models.Model):
 
     def __str__(self):
         return f"{self.role}, {self.organization}" if self.role else str(self.organization)
+
+
+class FormerSlug(models.Model):
+    """An address an author's profile used to have: a merged-away record's
+    slug, so that its profile and feed links answer 301 to the kept author."""
+
+    slug = models.SlugField(max_length=200, unique=True)
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="former_slugs")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = "former author address"
+        verbose_name_plural = "former author addresses"
+
+    def __str__(self):
+        return f"{self.slug} → {self.author.slug}"

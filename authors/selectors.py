@@ -7,7 +7,7 @@ know about: callers pass that set in (`commentaries.selectors.published_authors`
 from django.db.models import Count, Prefetch
 from django.db.models.functions import Substr, Upper
 
-from .models import Affiliation
+from .models import Affiliation, FormerSlug
 
 
 def author_initials(authors):
@@ -34,3 +34,10 @@ def with_affiliations(authors):
     query more): a profile's current and past affiliations."""
     affiliations = Affiliation.objects.select_related("organization")
     return authors.prefetch_related(Prefetch("affiliations", queryset=affiliations))
+
+
+def moved_author(slug: str):
+    """The author a former address now belongs to (a merged-away record's
+    slug), or None."""
+    former = FormerSlug.objects.select_related("author").filter(slug=slug).first()
+    return former.author if former else None

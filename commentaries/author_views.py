@@ -4,6 +4,7 @@ the publications' side (`authors` knows nothing of pieces)."""
 
 from itertools import groupby
 
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from django.views.generic import ListView
@@ -80,6 +81,17 @@ class AuthorView(ListView):
             author_selectors.with_affiliations(selectors.published_authors()),
             slug=self.kwargs["slug"],
         )
+
+    def get(self, request, *args, **kwargs):
+        try:
+            self.author  # noqa: B018  (looked up before anything renders)
+        except Http404:
+            # A merged-away record's address leads to the author it became.
+            moved = author_selectors.moved_author(self.kwargs["slug"])
+            if moved is None:
+                raise
+            return HttpResponsePermanentRedirect(moved.get_absolute_url())
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         return selectors.listing().filter(bylines__author=self.author)

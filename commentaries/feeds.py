@@ -8,9 +8,12 @@ import copy
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+
+from authors import selectors as author_selectors
 
 from . import selectors
 from .site_state import series_by_slug
@@ -107,6 +110,19 @@ class SeriesFeed(CommentaryFeed):
 
 class AuthorFeed(CommentaryFeed):
     kind = "author"
+
+    def __call__(self, request, *args, **kwargs):
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except Http404:
+            # A merged-away record's feed leads to the author it became.
+            moved = author_selectors.moved_author(kwargs.get("slug", ""))
+            if moved is None:
+                raise
+            fmt = "atom" if self.feed_type is Atom1Feed else "rss"
+            return HttpResponsePermanentRedirect(
+                reverse(f"commentaries:author_feed_{fmt}", kwargs={"slug": moved.slug})
+            )
 
     def get_object(self, request, slug=None):
         return get_object_or_404(selectors.published_authors(), slug=slug)

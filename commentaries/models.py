@@ -374,7 +374,7 @@ class Byline(models.Model):
     def fill_snapshot(self):
         """Copy the author's current bio and email into empty snapshot fields."""
         if not self.bio:
-            self.bio = self.author.short_bio
+            self.bio = self.author.byline_bio()
         if not self.email:
             self.email = self.author.email
 

@@ -3,7 +3,21 @@ upload endpoint the rich-text editor posts images to."""
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.urls import path
+
+
+class DetailedAutocompleteJsonView(AutocompleteJsonView):
+    """The pickers' search results, each described by its model admin's
+    `autocomplete_text(obj)` when it has one (two authors of the same name
+    told apart by email and affiliation; a piece by series, number and year)."""
+
+    def serialize_result(self, obj, to_field_name):
+        result = super().serialize_result(obj, to_field_name)
+        describe = getattr(self.model_admin, "autocomplete_text", None)
+        if describe is not None:
+            result["text"] = describe(obj)
+        return result
 
 
 class EditorsAdminSite(admin.AdminSite):
@@ -18,6 +32,9 @@ class EditorsAdminSite(admin.AdminSite):
             path("editor-upload/", editor_image_upload, name="editor_image_upload"),
             *super().get_urls(),
         ]
+
+    def autocomplete_view(self, request):
+        return DetailedAutocompleteJsonView.as_view(admin_site=self)(request)
 
     def index(self, request, extra_context=None):
         from .admin_dashboard import dashboard_context

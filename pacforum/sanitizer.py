@@ -5,6 +5,9 @@ model is saved, so no code path (admin, import, shell) can store a script.
 The allowlist keeps what the CKEditor 5 toolbar produces and nothing else.
 """
 
+import html as html_lib
+import re
+
 import nh3
 
 ALLOWED_TAGS = {
@@ -58,10 +61,26 @@ ALLOWED_CLASSES = {"figure": {"image", "table", "image-style-side"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
+TAG = re.compile(r"<[^>]*>")
+# Elements that show something with no text in them.
+VISIBLE_WITHOUT_TEXT = re.compile(r"<(img|hr|table)\b", re.IGNORECASE)
+
+
+def is_blank_html(html: str) -> bool:
+    """Does this HTML show nothing? An emptied editor leaves `<p>&nbsp;</p>`
+    or `<p><br></p>` behind."""
+    if not html:
+        return True
+    if VISIBLE_WITHOUT_TEXT.search(html):
+        return False
+    return not html_lib.unescape(TAG.sub("", html)).replace("\xa0", " ").strip()
+
+
 def sanitize_html(html: str) -> str:
+    """Safe HTML, or "" when it would show nothing."""
     if not html:
         return ""
-    return nh3.clean(
+    cleaned = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
@@ -70,3 +89,4 @@ def sanitize_html(html: str) -> str:
         strip_comments=True,
         allowed_classes=ALLOWED_CLASSES,
     ).strip()
+    return "" if is_blank_html(cleaned) else cleaned
