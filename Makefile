@@ -46,8 +46,18 @@ run: demo
 	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# The whole suite: the tests without a browser in parallel (pytest-xdist; each
+# worker has its own test database and Redis database number), then the
+# browser tests one at a time. TEST_WORKERS=auto uses every core (keep
+# REDIS_URL's database number + workers <= 16); TEST_MARKERS=sqlite runs only
+# the tests with that marker (CI's SQLite run). pytest exits 5 when a step
+# selects no test (PYTEST_ARGS="-k numbering" may match no browser test).
+TEST_WORKERS ?= 2
+TEST_MARKERS ?=
+only = $(if $(TEST_MARKERS), and ($(TEST_MARKERS)))
 test: install node
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser$(only)" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(BIN)/python -m pytest -m "browser$(only)" $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # Benchmarks on PostgreSQL (see docs/benchmarks.md). Quick run: make bench BENCH_ARGS=--quick
 BENCH_ARGS ?=

@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.isolation import free_port as _free_port
+from tests.isolation import worker_redis_url
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
 # made by tests and live_server around it are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -85,7 +88,24 @@ def run_axe(axe_source):
     return run
 
 
-# --- Readers' site: every test starts with an empty page cache. ---
+@pytest.fixture
+def free_port():
+    """Call it for a port to start a server on (SMTP, gunicorn, Varnish, Redis):
+    free now, chosen by the kernel, so parallel workers never collide."""
+    return _free_port
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """REDIS_URL with this worker's own database number (base + worker index);
+    the test is skipped, with the reason, when REDIS_URL is not set."""
+    base = os.environ.get("REDIS_URL")
+    if not base:
+        pytest.skip("REDIS_URL is not set (Redis tests)")
+    return worker_redis_url(base)
+
+
+# Every test starts with an empty page cache.
 @pytest.fixture(autouse=True)
 def _empty_page_cache():
     from django.core.cache import cache

@@ -91,6 +91,19 @@ class BylineFactory(DjangoModelFactory):
     position = factory.Sequence(lambda n: n)
 
 
+def piece_with(*, authors=2, topics=2, **kwargs):
+    """A published piece by `authors` new authors, each with an affiliation,
+    on `topics` new topics."""
+    piece = CommentaryFactory(published=True, **kwargs)
+    for _ in range(authors):
+        author = AuthorFactory()
+        AffiliationFactory(author=author)
+        BylineFactory(commentary=piece, author=author)
+    for _ in range(topics):
+        piece.topics.add(TopicFactory())
+    return piece
+
+
 class SubscriptionRequestFactory(DjangoModelFactory):
     class Meta:
         model = SubscriptionRequest

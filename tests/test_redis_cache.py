@@ -1,12 +1,11 @@
 """The page cache and the site state on the real Redis backend.
 
-Runs when REDIS_URL is set (CI sets it for one of its two test runs; Redis on
+Runs when REDIS_URL is set (CI sets it for its PostgreSQL run; Redis on
 127.0.0.1:6379), with the production cache class, `FailSafeRedisCache`. Each
-test uses its own key prefix and deletes its keys afterwards, so parallel
-workers sharing the Redis database never see each other's entries.
+xdist worker uses its own Redis database (`redis_url` in tests/conftest.py),
+and each test its own key prefix, deleted afterwards.
 """
 
-import os
 import uuid
 
 import pytest
@@ -18,21 +17,16 @@ from commentaries.site_state import site_state
 from pacforum.cache import FailSafeRedisCache
 from tests.factories import BylineFactory, CommentaryFactory, SeriesFactory
 
-REDIS_URL = os.environ.get("REDIS_URL")
-
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(not REDIS_URL, reason="REDIS_URL is not set (Redis cache tests)"),
-]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def redis_cache():
+def redis_cache(redis_url):
     prefix = f"pacforum-test-{uuid.uuid4().hex}"
     config = {
         "default": {
             "BACKEND": "pacforum.cache.FailSafeRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": redis_url,
             "KEY_PREFIX": prefix,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }

@@ -13,7 +13,7 @@ from tests.factories import (
     SeriesFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 def test_duplicate_number_in_same_series_and_year_is_rejected_by_the_database():

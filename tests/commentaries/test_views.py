@@ -6,12 +6,10 @@ import pytest
 from django.contrib.flatpages.models import FlatPage
 from django.contrib.sites.models import Site
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
-from authors.models import Author
-from commentaries.models import Commentary, FormerAddress, Topic
+from commentaries.models import Commentary, FormerAddress
 from commentaries.services import commentary_publish
 from tests.factories import (
     AffiliationFactory,
@@ -20,31 +18,14 @@ from tests.factories import (
     CommentaryFactory,
     SeriesFactory,
     TopicFactory,
+    piece_with,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 def html(response):
     return response.content.decode()
-
-
-def piece_with(*, authors=2, topics=2, **kwargs):
-    piece = CommentaryFactory(published=True, **kwargs)
-    for _ in range(authors):
-        author = AuthorFactory()
-        AffiliationFactory(author=author)
-        BylineFactory(commentary=piece, author=author)
-    for _ in range(topics):
-        piece.topics.add(TopicFactory())
-    return piece
-
-
-def subscribe_url():
-    try:
-        return reverse("subscriptions:subscribe")
-    except NoReverseMatch:
-        return None
 
 
 # Pages and visibility
@@ -131,9 +112,8 @@ def test_commentary_page_shows_the_anatomy_of_a_piece(client):
     assert "Views are the authors’ own." in page
     assert "Originally published in The Daily Example" in page
     assert "Cite this" in page
-    if subscribe_url():
-        assert f'href="{subscribe_url()}?series=pacnet"' in page
-        assert "Request a PacNet subscription" in page
+    assert f'href="{reverse("subscriptions:subscribe")}?series=pacnet"' in page
+    assert "Request a PacNet subscription" in page
 
 
 def test_commentary_page_links_responses_both_ways(client):
@@ -512,102 +492,8 @@ def test_staff_preview_of_a_scheduled_piece(admin_client):
     assert "Coming soon" in html(response)
 
 
-# Query counts: fixed whatever the data
-
-
-@pytest.fixture
-def busy_archive():
-    series = SeriesFactory(slug="pacnet")
-    topic = TopicFactory(slug="alliances")
-    author = AuthorFactory(slug="busy-author")
-    pieces = []
-    for _n in range(25):
-        piece = piece_with(authors=3, topics=3, series=series)
-        piece.topics.add(topic)
-        BylineFactory(commentary=piece, author=author)
-        pieces.append(piece)
-    CommentaryFactory(published=True, series=series, responds_to=pieces[0])
-    return pieces
-
-
-# Counts on a cold cache: they include the site state (every series with the
-# next scheduled publication, and the static pages: 2 queries, cached
-# afterwards); feeds may also look up the Site (1, then cached by Django).
-# Each page is counted on the busy archive, then again after the archive has
-# grown (more series, pieces, authors, topics, responses, pages of listing):
-# the count must not move, and never exceed 8 on a public page.
-PUBLIC_PAGE_QUERIES = [
-    ("/", 7),
-    ("/pacnet/", 7),
-    ("/pacnet/?page=2", 7),
-    ("/pacnet/?year={year}", 7),
-    ("/pacnet/?topic=alliances&page=2", 8),
-    ("/pacnet/?author=busy-author", 8),
-    ("/pacnet/{year}/", 5),
-    ("/topics/", 3),
-    ("/topics/alliances/", 7),
-    ("/authors/", 5),
-    ("/authors/busy-author/", 7),
-    ("/authors/busy-author/?page=2", 7),
-    ("/feeds/rss/", 6),
-    ("/feeds/series/pacnet/atom/", 6),
-    ("/sitemap-commentaries.xml", 4),
-    ("/sitemap-authors.xml", 4),
-    ("{first}", 8),
-    ("{middle}", 8),
-    ("{response}", 8),
-]
-
-
-def grow_archive(busy_archive):
-    """Many more series, pieces (6 authors and 10 topics each), authors and
-    responses: a page's query count must stay where it was."""
-    series = SeriesFactory.create_batch(3)
-    topic = Topic.objects.get(slug="alliances")
-    author = Author.objects.get(slug="busy-author")
-    for n in range(30):
-        piece = piece_with(
-            authors=6, topics=10, series=series[n % 3] if n % 2 else busy_archive[0].series
-        )
-        piece.topics.add(topic)
-        BylineFactory(commentary=piece, author=author)
-        CommentaryFactory(published=True, series=piece.series, responds_to=busy_archive[n % 5])
-
-
-def count_queries(client, url):
-    from django.core.cache import cache
-
-    cache.clear()
-    Site.objects.clear_cache()
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(ctx.captured_queries)
-
-
-@pytest.mark.parametrize(("url", "queries"), PUBLIC_PAGE_QUERIES)
-def test_public_pages_run_a_fixed_number_of_queries(client, busy_archive, url, queries):
-    url = url.format(
-        year=busy_archive[0].year,
-        first=busy_archive[0].get_absolute_url(),
-        middle=busy_archive[12].get_absolute_url(),
-        response=Commentary.objects.get(responds_to=busy_archive[0]).get_absolute_url(),
-    )
-    before = count_queries(client, url)
-    assert before <= queries <= 8
-    grow_archive(busy_archive)
-    assert count_queries(client, url) == before
-
-
 def _in(year, month=11):
     return timezone.make_aware(timezone.datetime(year, month, 15, 12, 0))
-
-
-def test_a_cached_page_runs_no_queries(client, busy_archive, django_assert_num_queries):
-    piece = busy_archive[0]
-    client.get(piece.get_absolute_url())
-    with django_assert_num_queries(0):
-        assert client.get(piece.get_absolute_url()).status_code == 200
 
 
 def test_server_error_page_renders_without_context_or_database():

@@ -91,12 +91,6 @@ class TcpProxy:
             b.close()
 
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _get(url):
     try:
         with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
@@ -117,11 +111,11 @@ def proxy():
 
 
 @pytest.fixture
-def site(proxy, tmp_path):
+def site(proxy, tmp_path, free_port):
     settings_dict = connection.settings_dict
     user = settings_dict["USER"] or "postgres"
     password = f":{settings_dict['PASSWORD']}" if settings_dict["PASSWORD"] else ""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",

@@ -16,6 +16,7 @@ from django.urls import path
 
 from pacforum.cache import FailSafeRedisCache
 from pacforum.requestlog import JsonFormatter, RequestIdFilter, request_id_var
+from tests.isolation import free_port
 
 
 def _database_down(request):
@@ -67,17 +68,11 @@ def test_readyz_checks_the_database_and_the_cache(client):
     assert "no-store" in response["Cache-Control"]
 
 
-def _closed_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _unreachable_redis():
     return {
         "default": {
             "BACKEND": "pacforum.cache.FailSafeRedisCache",
-            "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
@@ -129,11 +124,12 @@ def test_pages_keep_serving_when_redis_is_unreachable(client):
 
 
 @pytest.fixture
-def redis_url(tmp_path):
+def private_redis_url(tmp_path):
+    """A redis-server of the test's own, on a free port."""
     server = shutil.which("redis-server")
     if not server:
         pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    port = _closed_port()
+    port = free_port()
     process = subprocess.Popen(  # noqa: S603
         [server, "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
         stdout=subprocess.DEVNULL,
@@ -150,8 +146,8 @@ def redis_url(tmp_path):
         process.wait(timeout=10)
 
 
-def test_fail_safe_cache_stores_and_reads_when_redis_is_up(redis_url):
-    cache = FailSafeRedisCache(redis_url, {"KEY_PREFIX": "pacforum-test"})
+def test_fail_safe_cache_stores_and_reads_when_redis_is_up(private_redis_url):
+    cache = FailSafeRedisCache(private_redis_url, {"KEY_PREFIX": "pacforum-test"})
     cache.set("greeting", {"hello": "world"})
     assert cache.get("greeting") == {"hello": "world"}
     assert cache.add("counter", 1) is True

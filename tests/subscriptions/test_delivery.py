@@ -1,5 +1,3 @@
-import socket
-
 import pytest
 from django.core import mail
 from django.core.management import call_command
@@ -19,11 +17,9 @@ DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 @pytest.fixture
-def mail_server_down(settings):
+def mail_server_down(settings, free_port):
     """SMTP pointed at a local port where nothing listens: connections are refused."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = port

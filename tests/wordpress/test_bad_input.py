@@ -5,7 +5,7 @@ from django.core.management.base import CommandError
 from authors.models import Author
 from commentaries.models import Commentary, Series, Topic
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 WXR_HEAD = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
