@@ -330,10 +330,7 @@ def connect_invalidation() -> None:
         "sites.Site",
     ]
     for label in labels:
-        try:
-            model = apps.get_model(label)
-        except LookupError:
-            continue
+        model = apps.get_model(label)
         uid = f"public-pages:{label}"
         post_save.connect(content_changed, sender=model, dispatch_uid=uid + ":save")
         post_delete.connect(content_changed, sender=model, dispatch_uid=uid + ":delete")
