@@ -5,7 +5,7 @@ from django.db import connection
 
 from commentaries import triggers
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
 
 def test_the_database_holds_the_triggers_that_triggers_py_defines():
