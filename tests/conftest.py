@@ -2,6 +2,9 @@ import json
 import os
 import shutil
 import subprocess
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -38,29 +41,62 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session")
-def html_validator():
-    """Validate an HTML string with the Nu HTML Checker; returns its error messages."""
+def html_validator(tmp_path_factory):
+    """Validate an HTML string with the Nu HTML Checker; returns its error messages.
+
+    The checker runs as its own HTTP service on a free port, started once per
+    test process: one Java start-up (about 3 s of CPU) instead of one per page.
+    """
     java = shutil.which("java")
     if not java or not VNU_JAR.exists():
         _missing_or_skip("the Nu HTML Checker needs java and `npm ci` (node_modules/vnu-jar)")
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("vnu") / "vnu.log"
+    log = log_path.open("w")
+    server = subprocess.Popen(  # noqa: S603
+        [
+            java,
+            "-Dnu.validator.servlet.bind-address=127.0.0.1",
+            "-cp",
+            str(VNU_JAR),
+            "nu.validator.servlet.Main",
+            str(port),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    address = f"http://127.0.0.1:{port}/?out=json"
+    deadline = time.monotonic() + 180
+    while True:
+        if server.poll() is not None:
+            pytest.fail(f"the Nu HTML Checker exited: {log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(address, timeout=5):
+                break
+        except urllib.error.HTTPError:  # it answers: it is up
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                server.terminate()
+                pytest.fail(f"the Nu HTML Checker did not start: {log_path.read_text()}")
+            time.sleep(0.2)
 
-    def validate(html, tmp_path):
-        page = tmp_path / "page.html"
-        page.write_text(html, encoding="utf-8")
-        result = subprocess.run(  # noqa: S603
-            [java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", str(page)],
-            capture_output=True,
-            text=True,
-            timeout=120,
+    def validate(html, tmp_path=None):
+        request = urllib.request.Request(
+            address, data=html.encode(), headers={"Content-Type": "text/html; charset=utf-8"}
         )
-        messages = json.loads(result.stderr or '{"messages": []}')["messages"]
+        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
+            messages = json.loads(response.read())["messages"]
         return [
             f"line {m.get('lastLine')}: {m['message']}"
             for m in messages
             if m.get("type") in {"error", "non-document-error"}
         ]
 
-    return validate
+    yield validate
+    server.terminate()
+    server.wait(timeout=30)
+    log.close()
 
 
 @pytest.fixture(scope="session")
