@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from reversion import add_to_revision, create_revision, set_comment, set_user
 from reversion.admin import VersionAdmin
 
+from pacforum.editing.mixins import EditingAdminMixin
 from pacforum.richtext import RichTextAdminForm
 
 from .models import Affiliation, Author, Organization
@@ -168,7 +169,7 @@ def display_value(author, field):
 
 
 @admin.register(Author)
-class AuthorAdmin(VersionAdmin):
+class AuthorAdmin(EditingAdminMixin, VersionAdmin):
     form = AuthorAdminForm
     list_display = ["name", "email", "show_email", "current_affiliation", "pieces"]
     search_fields = ["name", "sort_name", "email", "affiliations__organization__name"]

@@ -15,6 +15,8 @@ from reversion import create_revision, set_comment, set_user
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
+from pacforum.editing.mixins import EditingAdminMixin
+
 from .admin_forms import PUBLISH, UNPUBLISH, CommentaryAdminForm, SeriesAdminForm
 from .admin_history import compare_versions
 from .models import Byline, Commentary, Series, Topic
@@ -102,7 +104,8 @@ def commentary_status(commentary):
 
 
 @admin.register(Commentary)
-class CommentaryAdmin(VersionAdmin):
+class CommentaryAdmin(EditingAdminMixin, VersionAdmin):
+    editing_form_label = "piece"
     form = CommentaryAdminForm
     change_form_template = "admin/commentaries/commentary/change_form.html"
     object_history_template = "admin/commentaries/commentary/object_history.html"

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django_ckeditor_5",
     "reversion",
     "pacforum",
+    "pacforum.editing",
     "commentaries",
     "authors",
     "subscriptions",
@@ -246,6 +247,11 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):
 # Rich text: django-ckeditor-5. One toolbar for every rich-text field; the
 # sanitiser's allowlist (pacforum/sanitizer.py) keeps exactly what it makes.
 # Uploads go through the admin's own view (staff only, pacforum/uploads.py checks).
+# Editing together (pacforum/editing): an open form's heartbeat and autosave
+# interval, and how long a lock outlives its last heartbeat.
+EDIT_PULSE_SECONDS = env_int("EDIT_PULSE_SECONDS", 30)
+EDIT_LOCK_SECONDS = env_int("EDIT_LOCK_SECONDS", 90)
+
 CKEDITOR_5_FILE_STORAGE = "django.core.files.storage.FileSystemStorage"
 CKEDITOR_5_FILE_UPLOAD_PERMISSION = "staff"
 CKEDITOR_5_UPLOAD_FILE_TYPES = ["jpeg", "jpg", "png", "gif", "webp"]
