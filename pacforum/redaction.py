@@ -19,7 +19,8 @@ import re
 from functools import cache
 
 from django.apps import apps
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, get_resolver, get_urlconf
 
 SECRET_KWARGS = ("token",)
 _SIGNED = re.compile(r"\.?[A-Za-z0-9_-]{6,}(?::[A-Za-z0-9_-]{4,}){1,2}:[A-Za-z0-9_-]{20,}")
@@ -43,10 +44,10 @@ def _walk(patterns, prefix=""):
 
 
 @cache
-def _secret_routes():
-    """One regex matching every route whose URL carries a secret kwarg."""
+def _secret_routes(urlconf):
+    """One regex matching every route of `urlconf` whose URL carries a secret kwarg."""
     routes = []
-    for number, route in enumerate(sorted(set(_walk(get_resolver().url_patterns)))):
+    for number, route in enumerate(sorted(set(_walk(get_resolver(urlconf).url_patterns)))):
         # Group names must be unique in one regex.
         for name in SECRET_KWARGS:
             route = route.replace(f"(?P<{name}>", f"(?P<{name}_{number}>")
@@ -79,7 +80,7 @@ def redact(text: str) -> str:
         return text
     # Before Django is set up (gunicorn's master process) the routes are not
     # known; the shape of a signed value still gives tokens away.
-    routes = _secret_routes() if apps.ready else None
+    routes = _secret_routes(get_urlconf() or settings.ROOT_URLCONF) if apps.ready else None
     if routes is not None:
         text = routes.sub(_redact_route, text)
     text = _SIGNED.sub("[signed]", text)

@@ -217,3 +217,15 @@ def test_gunicorns_access_log_as_documented_carries_no_token_query_value_or_addr
     assert '"GET /subscribe/manage/[token]/?email=[value] HTTP/1.1" 200' in access[0]
     for secret in (manage, confirm, ADDRESS, "campaign-7"):
         assert secret not in output
+
+
+def test_a_test_urlconf_seen_first_does_not_hide_the_sites_token_routes(settings):
+    from pacforum.redaction import _secret_routes, redact
+
+    _secret_routes.cache_clear()
+    settings.ROOT_URLCONF = "tests.security.test_health"
+    redact("GET /healthz 200")
+    settings.ROOT_URLCONF = "pacforum.urls"
+    assert (
+        redact("GET /unsubscribe/short/one-click/ 200") == "GET /unsubscribe/[token]/one-click/ 200"
+    )
