@@ -403,3 +403,20 @@ class FormerAddress(models.Model):
 
     def __str__(self):
         return f"/{self.series.slug}/{self.year}/{self.slug}/"
+
+
+class GoLive(models.Model):
+    """That a piece's go-live was announced (`piece_went_live`), for which
+    publish time: the tick announces each publication once (commentaries/golive.py)."""
+
+    commentary = models.OneToOneField(
+        Commentary, on_delete=models.CASCADE, primary_key=True, related_name="go_live"
+    )
+    published_at = models.DateTimeField(help_text="The publish time that was announced.")
+    announced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "go-live announcement"
+
+    def __str__(self):
+        return f"{self.commentary_id} live at {self.published_at:%Y-%m-%d %H:%M}"

@@ -1,6 +1,7 @@
 """Writes to commentaries: publishing, scheduling, unpublishing, numbering."""
 
 from datetime import datetime
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Max
@@ -82,7 +83,17 @@ def commentary_publish(*, commentary: Commentary, user=None, at: datetime | None
         commentary.last_edited_by = user
     commentary.full_clean()
     commentary.save()
+    _after_go_live_change(commentary)
     return commentary
+
+
+def _after_go_live_change(commentary: Commentary) -> None:
+    """Going live has side effects (newsletter editions, cache purges) that the
+    go-live tick runs and announces with `signals.piece_went_live`. Published
+    now: nudge the tick to run at once. Scheduled: make sure a tick is queued."""
+    from .tasks import ensure_tick
+
+    transaction.on_commit(partial(ensure_tick, now=commentary.is_live), robust=True)
 
 
 @transaction.atomic

@@ -210,9 +210,7 @@ if env("AWS_STORAGE_BUCKET_NAME"):
 
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "subscriptions.mail.SMTPBackend",
 )
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -225,6 +223,28 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "PacForum <noreply@localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 SITE_NAME = env("SITE_NAME", "Pacific Forum")
+# The site's public address, for links in emails the worker sends (it has no request).
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+
+# Newsletter delivery (subscriptions/delivery.py; README "Newsletter delivery").
+# Messages per second per worker (0: as fast as the server takes them).
+NEWSLETTER_RATE = float(env("NEWSLETTER_RATE", "0"))
+# VERP: with "bounces@news.example.org", each message's return path is
+# bounces+<token>@news.example.org and `process_bounces` attributes reports by it.
+# Leave empty with an email service (anymail), whose webhooks report bounces.
+NEWSLETTER_BOUNCE_ADDRESS = env("NEWSLETTER_BOUNCE_ADDRESS", "")
+NEWSLETTER_HARD_BOUNCE_LIMIT = env_int("NEWSLETTER_HARD_BOUNCE_LIMIT", 3)
+# A delivery still "sending" after this long belonged to a worker that died: it
+# becomes "unknown" (never resent automatically).
+NEWSLETTER_SENDING_LEASE = timedelta(seconds=env_int("NEWSLETTER_SENDING_LEASE_SECONDS", 600))
+# Delivery rows older than this are deleted by `purge_deliveries` (about 13 months).
+NEWSLETTER_RETENTION = timedelta(days=env_int("NEWSLETTER_RETENTION_DAYS", 396))
+# Direct SMTP: DKIM signing with dkimpy when a domain, selector and key are given.
+DKIM_DOMAIN = env("DKIM_DOMAIN", "")
+DKIM_SELECTOR = env("DKIM_SELECTOR", "")
+DKIM_PRIVATE_KEY_FILE = env("DKIM_PRIVATE_KEY_FILE", "")
+# The go-live tick (commentaries/golive.py) runs this often in `db_worker`.
+GO_LIVE_TICK_SECONDS = env_int("GO_LIVE_TICK_SECONDS", 60)
 
 # Security. With DEBUG off, everything is HTTPS-only unless explicitly relaxed
 # (for example behind a proxy that terminates TLS: set SECURE_PROXY_SSL_HEADER).

@@ -3,3 +3,13 @@ from django.apps import AppConfig
 
 class SubscriptionsConfig(AppConfig):
     name = "subscriptions"
+
+    def ready(self):
+        # The publication domain announces go-lives and ticks with signals;
+        # this app listens (commentaries never imports subscriptions).
+        from commentaries.signals import piece_went_live, tick
+
+        from .tasks import on_piece_went_live, resume_editions
+
+        piece_went_live.connect(on_piece_went_live, dispatch_uid="subscriptions-editions")
+        tick.connect(resume_editions, dispatch_uid="subscriptions-resume-editions")
