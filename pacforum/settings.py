@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "bench",
     "django_tasks",
     "django_tasks_db",
+    "anymail",
     # Security and reliability
     "csp",
     "axes",
@@ -222,6 +223,15 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "PacForum <noreply@localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
+# Email services through django-anymail: EMAIL_BACKEND=anymail.backends.<service>.EmailBackend
+# and every ANYMAIL_<NAME> variable becomes anymail's <NAME> setting (API keys,
+# WEBHOOK_SECRET, <SERVICE>_WEBHOOK_SIGNING_KEY…). See the README.
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_") and value
+}
+
 SITE_NAME = env("SITE_NAME", "Pacific Forum")
 # The site's public address, for links in emails the worker sends (it has no request).
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
@@ -234,6 +244,8 @@ NEWSLETTER_RATE = float(env("NEWSLETTER_RATE", "0"))
 # Leave empty with an email service (anymail), whose webhooks report bounces.
 NEWSLETTER_BOUNCE_ADDRESS = env("NEWSLETTER_BOUNCE_ADDRESS", "")
 NEWSLETTER_HARD_BOUNCE_LIMIT = env_int("NEWSLETTER_HARD_BOUNCE_LIMIT", 3)
+# The Maildir that receives mail for NEWSLETTER_BOUNCE_ADDRESS (`process_bounces`).
+NEWSLETTER_BOUNCE_MAILDIR = env("NEWSLETTER_BOUNCE_MAILDIR", "")
 # A delivery still "sending" after this long belonged to a worker that died: it
 # becomes "unknown" (never resent automatically).
 NEWSLETTER_SENDING_LEASE = timedelta(seconds=env_int("NEWSLETTER_SENDING_LEASE_SECONDS", 600))

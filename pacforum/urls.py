@@ -30,6 +30,8 @@ urlpatterns = [
     ),
     path("robots.txt", robots_txt, name="robots"),
     path("", include("subscriptions.urls")),
+    # Email services' tracking webhooks (bounces, complaints), when one is configured.
+    *([path("anymail/", include("anymail.urls"))] if settings.ANYMAIL else []),
     path("", include("commentaries.urls")),
 ]
 

@@ -123,6 +123,8 @@ def build_message(*, edition: Edition, delivery_id: int, subscription) -> EmailM
         headers=headers,
     )
     message.attach_alternative(editions.personalise(edition.html, **personal), "text/html")
+    # Email services (anymail) echo this back in their webhooks' events.
+    message.metadata = {"delivery": verp.token(delivery_id)}
     if settings.NEWSLETTER_BOUNCE_ADDRESS:
         message.envelope_sender = verp.return_path(delivery_id)
     return message

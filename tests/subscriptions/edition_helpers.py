@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 
+from authors.models import Author
 from subscriptions import delivery, sending
 from subscriptions.models import Edition
 from tests.factories import (
@@ -30,7 +31,9 @@ def live_piece(series=None, **kwargs):
         disclaimer="<p>PacNet commentaries represent the views of the respective authors.</p>",
     )
     piece = CommentaryFactory(series=series, published=True, **kwargs)
-    author = AuthorFactory(name="Kim Saeme", email="kim@example.org", show_email=True)
+    author = Author.objects.filter(email="kim@example.org").first() or AuthorFactory(
+        name="Kim Saeme", email="kim@example.org", show_email=True
+    )
     BylineFactory(commentary=piece, author=author, bio="is a fellow at the Forum.")
     return piece
 
