@@ -4,6 +4,7 @@ recently, and how many subscription requests wait."""
 from django.apps import apps
 
 from commentaries.models import Commentary
+from pacforum.worker import worker_status
 
 DASHBOARD_ROWS = 10
 
@@ -20,6 +21,9 @@ def dashboard_context(user) -> dict:
         "scheduled": list(pieces.scheduled().order_by("published_at")[:DASHBOARD_ROWS]),
         "recently_published": list(pieces.published().order_by("-published_at")[:DASHBOARD_ROWS]),
     }
+    worker = worker_status()
+    if worker is not None and worker["problems"]:
+        context["worker_problems"] = worker["problems"]
     if user.has_perm("subscriptions.view_subscriptionrequest"):
         request_model = apps.get_model("subscriptions", "SubscriptionRequest")
         context["new_subscription_requests"] = request_model.objects.filter(

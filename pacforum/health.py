@@ -24,6 +24,8 @@ from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.defaults import server_error
 
+from pacforum.worker import worker_status
+
 logger = logging.getLogger("pacforum.health")
 
 DATABASE_DOWN_ERRORS = (OperationalError, InterfaceError)
@@ -68,7 +70,13 @@ def readyz(request):
     if problems:
         logger.warning("not ready", extra={"event": "not_ready", **problems})
         return JsonResponse({"status": "unavailable", "problems": problems}, status=503)
-    return JsonResponse({"status": "ok", "checks": ["database", "cache"]})
+    body = {"status": "ok", "checks": ["database", "cache"]}
+    # A dead background worker is reported, but does not take this web process
+    # out of the load balancer: it can still serve every page.
+    worker = worker_status()
+    if worker is not None:
+        body["worker"] = {"ok": not worker["problems"], "problems": worker["problems"]}
+    return JsonResponse(body)
 
 
 def service_unavailable_response(request):

@@ -2,14 +2,17 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.http import JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from commentaries.models import Series
 
 from . import services
+from .admin_editions import DeliveryHistoryInline
 from .export import subscribers_csv_response
 from .models import SubscriptionRequest
+from .privacy import subscriber_erase, subscriber_export
 
 Status = SubscriptionRequest.Status
 
@@ -20,6 +23,11 @@ class ExportForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Confirmed subscribers of any of these series are exported.",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every series ticked: submitted as shown, the form exports everyone.
+        self.fields["series"].initial = list(Series.objects.values_list("pk", flat=True))
 
 
 @admin.register(SubscriptionRequest)
@@ -62,7 +70,14 @@ class SubscriptionRequestAdmin(admin.ModelAdmin):
         "unsubscribed_at",
     ]
     filter_horizontal = ["series"]
-    actions = ["resend_confirmation", "mark_unsubscribed", "export_confirmed"]
+    inlines = [DeliveryHistoryInline]
+    actions = [
+        "resend_confirmation",
+        "mark_unsubscribed",
+        "export_confirmed",
+        "export_everything_held",
+        "erase",
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("series")
@@ -102,6 +117,41 @@ class SubscriptionRequestAdmin(admin.ModelAdmin):
         return subscribers_csv_response(
             queryset.confirmed().prefetch_related("series").iterator(chunk_size=500)
         )
+
+    @admin.action(
+        description="Download everything held about the selected address (JSON)",
+        permissions=["view"],
+    )
+    def export_everything_held(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one address.", messages.ERROR)
+            return None
+        subscription = queryset.get()
+        response = JsonResponse(
+            subscriber_export(subscription=subscription), json_dumps_params={"indent": 2}
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="subscriber-{subscription.pk}.json"'
+        )
+        return response
+
+    @admin.action(
+        description="Erase the selected addresses (keeps only anonymous delivery counts)",
+        permissions=["delete"],
+    )
+    def erase(self, request, queryset):
+        count = 0
+        for subscription in queryset:
+            subscriber_erase(subscription=subscription)
+            count += 1
+        self.message_user(request, f"Erased {count} address(es).", messages.SUCCESS)
+
+    def delete_model(self, request, obj):
+        subscriber_erase(subscription=obj)
+
+    def delete_queryset(self, request, queryset):
+        for subscription in queryset:
+            subscriber_erase(subscription=subscription)
 
     def get_urls(self):
         return [
@@ -160,3 +210,6 @@ class SubscriptionRequestAdmin(admin.ModelAdmin):
             "export_url": reverse("admin:subscriptions_subscriptionrequest_export"),
         }
         return super().changelist_view(request, extra_context=extra_context)
+
+
+from . import admin_editions  # noqa: E402, F401  (registers the edition admin)

@@ -92,3 +92,26 @@ def edition_resend(*, edition: Edition, states=(State.FAILED, State.UNKNOWN)) ->
         edition.save(update_fields=["status", "finished_at"])
         _queue_delivery(edition.pk)
     return requeued
+
+
+def edition_test_send(*, edition: Edition, user) -> bool:
+    """Queue the edition to the editor's own address; False if they have none."""
+    if not user.email:
+        return False
+    from .tasks import send_test_edition
+
+    transaction.on_commit(
+        partial(send_test_edition.enqueue, edition_id=edition.pk, to=user.email), robust=True
+    )
+    return True
+
+
+def audience(edition: Edition) -> int:
+    """How many subscribers the edition would go to now."""
+    from .models import SubscriptionRequest
+
+    return (
+        SubscriptionRequest.objects.confirmed()
+        .filter(series=edition.series_id, undeliverable_at__isnull=True)
+        .count()
+    )

@@ -130,3 +130,26 @@ def on_piece_went_live(sender, commentary, **kwargs):
     from .sending import edition_for_go_live
 
     edition_for_go_live(commentary=commentary)
+
+
+@task()
+def send_test_edition(*, edition_id, to):
+    """The edition as a subscriber would get it, to an editor, marked as a test."""
+    from django.core.mail import EmailMultiAlternatives
+    from django.urls import reverse
+
+    from . import editions
+    from .models import Edition
+
+    edition = Edition.objects.get(pk=edition_id)
+    placeholder = editions.absolute(reverse("subscriptions:subscribe"))
+    links = {"unsubscribe_url": placeholder, "manage_url": placeholder}
+    message = EmailMultiAlternatives(
+        subject=f"[Test] {edition.subject}",
+        body=editions.personalise(edition.text, **links),
+        to=[to],
+    )
+    message.attach_alternative(editions.personalise(edition.html, **links), "text/html")
+    message.send()
+    Edition.objects.filter(pk=edition_id).update(test_sent_at=timezone.now())
+    return "sent"

@@ -18,7 +18,10 @@ ROLES = {
             for model in models
         },
         ("commentaries", "commentary"): ["add", "change", "delete", "view", "publish"],
-        ("subscriptions", "subscriptionrequest"): ["change", "view"],
+        ("subscriptions", "subscriptionrequest"): ["change", "view", "delete"],
+        ("subscriptions", "edition"): ["change", "view"],
+        ("subscriptions", "delivery"): ["view"],
+        ("subscriptions", "seriesnewsletter"): ["add", "change", "delete", "view"],
     },
     "Contributors": {
         # Drafts only: no publishing, no deleting, no subscribers.
