@@ -32,6 +32,7 @@ migrate: install
 demo: migrate
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py setup_roles
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py load_demo
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py load_demo_subscribers
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py createinitialrevisions --comment "Demo content loaded."
 
 run: demo
@@ -41,7 +42,9 @@ run: demo
 	@echo "  Create an admin account with: $(BIN)/python manage.py createsuperuser"
 	@echo "  (with DEBUG=true, or the same environment you run the site with)"
 	@echo ""
-	@echo "  Emails are queued and sent by a worker started beside the server (db_worker)."
+	@echo "  Emails are queued and sent by a worker started beside the server (db_worker);"
+	@echo "  with DEBUG they are printed here. The worker also runs the go-live tick."
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py start_tick
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py db_worker & \
 	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)

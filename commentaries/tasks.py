@@ -29,7 +29,13 @@ def ensure_tick(*, now: bool = False) -> bool:
         # of the tests) keeps no queue, hence no periodic chain: just tick.
         go_live_tick.enqueue()
         return True
-    if not now and _task_rows(backend).filter(status="READY").exists():
+    waiting = _task_rows(backend).filter(status="READY")
+    if now:
+        from django.db.models import Q
+        from django_tasks_db.models import get_date_max
+
+        waiting = waiting.filter(Q(run_after=get_date_max()) | Q(run_after__lte=timezone.now()))
+    if waiting.exists():
         return False
     go_live_tick.enqueue()
     return True
