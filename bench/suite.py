@@ -9,7 +9,10 @@ In one run, on one machine, so that figures are ratios taken at the same moment:
 3. counts SQL queries per page and times 50 realistic searches;
 4. optionally grows the archive to 1,000,000 pieces and times search again;
 5. prints the tables, puts them in place of docs/benchmarks.md's current
-   figures and appends them, dated, to docs/benchmarks-history.md.
+   figures and appends them, dated, to docs/benchmarks-history.md;
+6. delivers one edition to 100,000 subscribers through db_worker, killing the
+   worker twice (bench/delivery.py; --no-delivery skips it, --delivery-only
+   runs only it), and appends its table, dated, to docs/benchmarks-history.md.
 """
 
 import argparse
@@ -187,7 +190,14 @@ def main():
         "--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
     )
     parser.add_argument("--no-record", action="store_true", help="do not touch docs/benchmarks*.md")
+    parser.add_argument("--no-delivery", action="store_true", help="skip the delivery benchmark")
+    parser.add_argument(
+        "--delivery-only", action="store_true", help="run only the delivery benchmark"
+    )
     args = parser.parse_args()
+    if args.delivery_only:
+        delivery_benchmark(args)
+        return
     if args.quick:
         args.size, args.duration = 5_000, 5
     if not shutil.which("wrk"):
@@ -253,21 +263,55 @@ def main():
         record(report)
         log("recorded in docs/benchmarks.md and docs/benchmarks-history.md")
     shutil.rmtree(static_root, ignore_errors=True)
+    if not args.no_delivery:
+        delivery_benchmark(args)
+
+
+def delivery_benchmark(args):
+    """bench/delivery.py in its own process, its table appended like the pages'."""
+    subscribers = 5_000 if args.quick else 100_000
+    log(f"edition delivery to {subscribers:,} subscribers")
+    result = subprocess.run(  # noqa: S603
+        [
+            PYTHON,
+            "bench/delivery.py",
+            "--subscribers",
+            str(subscribers),
+            "--postgres",
+            args.postgres,
+        ],
+        cwd=ROOT,
+        check=True,
+        text=True,
+        capture_output=True,
+    )
+    table = result.stdout[result.stdout.index("Edition delivery") :]
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    report = f"### Edition delivery {now}\n\n{table}"
+    print(report)
+    if not args.no_record:
+        record(report, markers=DELIVERY_MARKERS)
+        log("recorded in docs/benchmarks.md and docs/benchmarks-history.md")
 
 
 CURRENT_START = "<!-- current-figures: replaced by bench/suite.py -->"
 CURRENT_END = "<!-- end current-figures -->"
+DELIVERY_MARKERS = (
+    "<!-- delivery-figures: replaced by bench/suite.py -->",
+    "<!-- end delivery-figures -->",
+)
 
 
-def record(report):
+def record(report, *, markers=(CURRENT_START, CURRENT_END)):
     """The run's tables replace the current figures in docs/benchmarks.md and
     are appended, dated, to docs/benchmarks-history.md."""
     current = ROOT / "docs" / "benchmarks.md"
     text = current.read_text(encoding="utf-8")
-    start, end = text.index(CURRENT_START), text.index(CURRENT_END)
-    latest = report.replace("### Benchmark run", "#### Benchmark run", 1)
+    start_marker, end_marker = markers
+    start, end = text.index(start_marker), text.index(end_marker)
+    latest = report.replace("### ", "#### ", 1)
     current.write_text(
-        text[: start + len(CURRENT_START)] + "\n" + latest + "\n" + text[end:], encoding="utf-8"
+        text[: start + len(start_marker)] + "\n" + latest + "\n" + text[end:], encoding="utf-8"
     )
     with (ROOT / "docs" / "benchmarks-history.md").open("a", encoding="utf-8") as f:
         f.write("\n" + report)

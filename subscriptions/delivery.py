@@ -214,6 +214,15 @@ def sweep_stale(*, edition_id=None) -> int:
     )
 
 
+def next_candidates(edition: Edition, *, state: str, after: int, now) -> list[tuple]:
+    """The next due rows in one state, in id order after `after`: an index range,
+    however many rows were already sent."""
+    rows = Delivery.objects.filter(edition=edition, state=state, pk__gt=after)
+    if state == State.DEFERRED:
+        rows = rows.filter(next_attempt_at__lte=now)
+    return list(rows.order_by("pk").values_list("pk", "attempts", "subscription_id")[:CANDIDATES])
+
+
 def prepare_rows(edition: Edition) -> int:
     """One queued row per confirmed, deliverable subscriber of the series; idempotent."""
     table = Delivery._meta.db_table
@@ -306,18 +315,19 @@ def send_batch(*, edition_id: int, max_messages: int = 1000, max_seconds: float 
     mail = None
     pending = None  # (delivery_id, outcome, attempts) not yet written
     paused = False
+    # Queued rows are taken in id order, then the deferred ones whose time came.
+    phase, cursor = State.QUEUED, 0
     sent_total = 0
     try:
         while sent_total < max_messages and time.monotonic() < deadline:
             now = timezone.now()
-            candidates = list(
-                Delivery.objects.due(now)
-                .filter(edition=edition)
-                .order_by("pk")
-                .values_list("pk", "attempts", "subscription_id")[:CANDIDATES]
-            )
+            candidates = next_candidates(edition, state=phase, after=cursor, now=now)
+            if not candidates and phase == State.QUEUED:
+                phase, cursor = State.DEFERRED, 0
+                continue
             if not candidates:
                 break
+            cursor = candidates[-1][0]
             subscribers = {
                 s.pk: s
                 for s in SubscriptionRequest.objects.filter(pk__in=[c[2] for c in candidates]).only(

@@ -267,7 +267,8 @@ class Delivery(models.Model):
                 name="sent_delivery_has_time",
             ),
         ]
-        indexes = [models.Index(fields=["edition", "state"], name="delivery_edition_state")]
+        # A batch walks an edition's queued rows in id order; the counts group by state.
+        indexes = [models.Index(fields=["edition", "state", "id"], name="delivery_edition_state")]
 
     def __str__(self):
         return f"{self.edition_id}/{self.pk}: {self.state}"
