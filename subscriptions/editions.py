@@ -98,14 +98,36 @@ def edition_context(commentary) -> dict:
     }
 
 
+def short_lines(content: str, *, width: int) -> str:
+    """Lines of at most about `width` characters, broken at spaces (words stay whole).
+
+    Email lines must stay under 998 bytes; with shorter ones the parts go out
+    as 8-bit text, which the sender copies per subscriber without re-encoding
+    (delivery.MessageTemplate). In HTML outside <pre> (which the sanitiser does
+    not allow) a newline and a space are the same."""
+    lines = []
+    for line in content.splitlines():
+        while len(line) > width:
+            cut = line.rfind(" ", 0, width)
+            if cut <= 0:
+                cut = line.find(" ", width)
+                if cut < 0:
+                    break
+            lines.append(line[:cut])
+            line = line[cut + 1 :]
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
 def render_edition(commentary) -> dict:
     """Subject, HTML (CSS inlined) and text of a piece's edition, with link markers."""
     context = edition_context(commentary)
-    html = render_to_string("subscriptions/email/edition.html", context)
+    html = _INLINER.inline(render_to_string("subscriptions/email/edition.html", context))
+    text = render_to_string("subscriptions/email/edition.txt", context)
     return {
         "subject": " ".join(commentary.display_title.split())[:300],
-        "html": _INLINER.inline(html),
-        "text": render_to_string("subscriptions/email/edition.txt", context),
+        "html": short_lines(html, width=200),
+        "text": short_lines(text, width=76),
     }
 
 

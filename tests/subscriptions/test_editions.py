@@ -158,3 +158,11 @@ def test_the_pdf_link_is_in_both_parts(settings):
     rendered = render_edition(piece)
     assert "https://forum.example.org/media/pdf/2026/piece.pdf" in rendered["html"]
     assert "https://forum.example.org/media/pdf/2026/piece.pdf" in rendered["text"]
+
+
+def test_an_edition_keeps_email_lines_short_so_both_parts_stay_8bit():
+    paragraph = "<p>" + "A long paragraph of a commentary, as CKEditor writes it. " * 40 + "</p>"
+    rendered = render_edition(live_piece(body=paragraph * 5))
+    for part in (rendered["html"], rendered["text"]):
+        assert max(len(line) for line in part.splitlines()) < 998
+    assert "A long paragraph of a commentary" in rendered["text"]

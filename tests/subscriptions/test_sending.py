@@ -281,3 +281,44 @@ def test_errors_are_classified_as_the_guarantee_needs():
     assert delivery.classify(smtplib.SMTPDataError(554, b"no")).state == State.FAILED
     assert delivery.classify(ConnectionRefusedError()).state == State.DEFERRED
     assert delivery.classify(ValueError("who knows")).state == State.UNKNOWN
+
+
+def test_the_fast_copy_of_the_template_equals_the_message_built_in_full(edition, settings):
+    import email
+    import email.policy
+
+    settings.NEWSLETTER_BOUNCE_ADDRESS = "bounces@news.example.org"
+    row = edition.deliveries.select_related("subscription").first()
+    template = delivery.MessageTemplate(edition)
+    assert template.usable
+    fast = delivery.make_message(
+        template=template, edition=edition, delivery_id=row.pk, subscription=row.subscription
+    )
+    full = delivery.build_message(
+        edition=edition, delivery_id=row.pk, subscription=row.subscription
+    )
+    assert fast.envelope_sender == full.envelope_sender
+    parsed = [
+        email.message_from_bytes(m.message().as_bytes(linesep="\r\n"), policy=email.policy.default)
+        for m in (fast, full)
+    ]
+    for header in ("From", "To", "Subject", "List-Id", "List-Unsubscribe", "Precedence"):
+        assert str(parsed[0][header]).strip() == str(parsed[1][header]).strip(), header
+    assert parsed[0]["Message-ID"].split(".")[0] == parsed[1]["Message-ID"].split(".")[0]
+    for kind in ("plain", "html"):
+        assert (
+            parsed[0].get_body((kind,)).get_content() == parsed[1].get_body((kind,)).get_content()
+        )
+
+
+def test_a_piece_with_a_very_long_line_is_built_in_full_and_still_personal(smtp, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    piece = live_piece(body="<p>" + "word " * 400 + "</p>")
+    confirmed(piece.series, 1)
+    edition = started_edition(piece)
+    edition.text = "x" * 1200 + "\n" + edition.text  # Django quoted-printables this part
+    edition.save()
+    assert not delivery.MessageTemplate(edition).usable
+    run(edition)
+    text = smtp.received[0].message.get_body(("plain",)).get_content()
+    assert "https://forum.example.org/subscribe/manage/" in text
