@@ -166,3 +166,53 @@ def test_an_edition_keeps_email_lines_short_so_both_parts_stay_8bit():
     for part in (rendered["html"], rendered["text"]):
         assert max(len(line) for line in part.splitlines()) < 998
     assert "A long paragraph of a commentary" in rendered["text"]
+
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def test_the_tick_keeps_exactly_one_successor_and_extra_ticks_die_out(settings):
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    from commentaries.tasks import TICK_PATH, ensure_tick, go_live_tick
+
+    settings.TASKS = DATABASE_TASKS
+    settings.GO_LIVE_TICK_SECONDS = 60
+    waiting = DBTaskResult.objects.filter(task_path=TICK_PATH, status="READY")
+
+    go_live_tick.call()
+    go_live_tick.call()  # a duplicate run: still one successor
+    assert waiting.count() == 1
+    successor = waiting.get()
+    assert timezone.now() + timedelta(seconds=50) < successor.run_after
+    assert successor.priority > 0  # ahead of deliveries in the queue
+
+    assert ensure_tick() is False  # start_tick on a deploy: nothing to add
+    call_command("start_tick")
+    assert waiting.count() == 1
+    # Publishing now nudges it: one tick to run at once, once.
+    assert ensure_tick(now=True) is True
+    assert ensure_tick(now=True) is False
+    assert waiting.count() == 2
+
+
+def test_the_tick_resumes_an_edition_whose_worker_died(settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from commentaries.tasks import go_live_tick
+    from subscriptions.tasks import DELIVER_PATH
+
+    from .edition_helpers import started_edition
+
+    settings.TASKS = DATABASE_TASKS
+    piece = live_piece()
+    confirmed(piece.series, 2)
+    edition = started_edition(piece)  # queued rows, and no delivery task waiting
+    deliveries = DBTaskResult.objects.filter(task_path=DELIVER_PATH, status="READY")
+    assert not deliveries.exists()
+
+    go_live_tick.call()
+    assert deliveries.get().args_kwargs["kwargs"] == {"edition_id": edition.pk}
+    go_live_tick.call()
+    assert deliveries.count() == 1
