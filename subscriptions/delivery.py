@@ -222,7 +222,7 @@ def make_message(*, template: MessageTemplate | None, edition, delivery_id, subs
     return PreparedMessage(data, to=subscription.email, envelope_sender=sender)
 
 
-def _claim_sql() -> str:
+def _claim_sql(*, with_record: bool = False) -> str:
     # One statement, conditions on the row itself: when two workers race for a
     # row, PostgreSQL re-checks them on the row the other worker just committed,
     # so only one UPDATE matches. (Django's update() with joins would move the
@@ -231,7 +231,17 @@ def _claim_sql() -> str:
     editions_table = Edition._meta.db_table
     subscribers = SubscriptionRequest._meta.db_table
     membership = SubscriptionRequest.series.through._meta.db_table
-    return f"""
+    recorded = f"""
+        WITH recorded AS (
+            UPDATE {deliveries}
+            SET state = %(r_state)s, updated_at = %(now)s, last_error = %(r_error)s,
+                sent_at = COALESCE(%(r_sent_at)s, sent_at),
+                next_attempt_at = COALESCE(%(r_next)s, next_attempt_at)
+            WHERE id = %(r_id)s AND state IN (%(sending)s, %(unknown)s)
+            RETURNING id
+        )
+    """  # noqa: S608 - table names come from the models, values are parameters
+    claim_sql = f"""
         UPDATE {deliveries}
         SET state = %(sending)s, updated_at = %(now)s, next_attempt_at = NULL,
             attempts = attempts + 1
@@ -244,51 +254,92 @@ def _claim_sql() -> str:
                       WHERE s.id = {deliveries}.subscription_id
                         AND s.status = %(confirmed)s AND s.undeliverable_at IS NULL
                         AND m.series_id = %(series)s)
-    """  # noqa: S608 - table names come from the models, values are parameters
+    """  # noqa: S608 - table names come from the models
+    return (recorded if with_record else "") + claim_sql
+
+
+def _claim_params(*, edition: Edition, delivery_id: int, now) -> dict:
+    return {
+        "sending": State.SENDING,
+        "unknown": State.UNKNOWN,
+        "now": now,
+        "id": delivery_id,
+        "queued": State.QUEUED,
+        "deferred": State.DEFERRED,
+        "edition_sending": Edition.Status.SENDING,
+        "confirmed": SubscriptionRequest.Status.CONFIRMED,
+        "series": edition.series_id,
+    }
+
+
+def _skip(delivery_id: int, now) -> None:
+    # No join here either, for the same reason: a row another worker just
+    # claimed must stay theirs.
+    Delivery.objects.filter(pk=delivery_id, state__in=[State.QUEUED, State.DEFERRED]).update(
+        state=State.SKIPPED, updated_at=now
+    )
 
 
 def claim(*, edition: Edition, delivery_id: int, now) -> bool:
     """Mark one due row *sending* if its subscriber still wants it; skip it if not."""
     with db_connection.cursor() as cursor:
         cursor.execute(
-            _claim_sql(),
-            {
-                "sending": State.SENDING,
-                "now": now,
-                "id": delivery_id,
-                "queued": State.QUEUED,
-                "deferred": State.DEFERRED,
-                "edition_sending": Edition.Status.SENDING,
-                "confirmed": SubscriptionRequest.Status.CONFIRMED,
-                "series": edition.series_id,
-            },
+            _claim_sql(), _claim_params(edition=edition, delivery_id=delivery_id, now=now)
         )
         if cursor.rowcount == 1:
             return True
-    # No join here either, for the same reason: a row another worker just
-    # claimed must stay theirs.
-    Delivery.objects.filter(pk=delivery_id, state__in=[State.QUEUED, State.DEFERRED]).update(
-        state=State.SKIPPED, updated_at=now
-    )
+    _skip(delivery_id, now)
     return False
 
 
-def record(delivery_id: int, outcome: Outcome, attempts: int, *, now) -> None:
-    fields = {"updated_at": now, "last_error": outcome.error[:480]}
-    state = outcome.state
-    if state == State.SENT:
-        fields["sent_at"] = now
-        fields["last_error"] = ""
-    elif state == State.DEFERRED:
+def _recorded_fields(outcome: Outcome, attempts: int, now) -> dict:
+    """What step 3 writes for an outcome (a last temporary failure fails)."""
+    fields = {"state": outcome.state, "last_error": outcome.error[:480]}
+    if outcome.state == State.SENT:
+        fields.update(sent_at=now, last_error="")
+    elif outcome.state == State.DEFERRED:
         if attempts >= MAX_ATTEMPTS:
-            state = State.FAILED
+            fields["state"] = State.FAILED
         else:
             fields["next_attempt_at"] = now + retry_delay(attempts)
+    return fields
+
+
+def record(delivery_id: int, outcome: Outcome, attempts: int, *, now) -> None:
     # A row swept to *unknown* while its (slow) worker was still sending is
     # corrected to *sent* when the server's acceptance finally arrives.
     Delivery.objects.filter(pk=delivery_id, state__in=[State.SENDING, State.UNKNOWN]).update(
-        state=state, **fields
+        updated_at=now, **_recorded_fields(outcome, attempts, now)
     )
+
+
+def record_and_claim(pending, *, edition: Edition, delivery_id: int, now) -> bool:
+    """Step 3 for the previous message and step 1 for the next, committed together.
+
+    On PostgreSQL both are one statement (a data-modifying WITH), so one round
+    trip and one commit per message; elsewhere, two statements in a transaction.
+    """
+    if pending is None or db_connection.vendor != "postgresql":
+        with transaction.atomic():
+            if pending is not None:
+                record(*pending, now=now)
+            return claim(edition=edition, delivery_id=delivery_id, now=now)
+    previous, outcome, attempts = pending
+    fields = _recorded_fields(outcome, attempts, now)
+    params = {
+        **_claim_params(edition=edition, delivery_id=delivery_id, now=now),
+        "r_id": previous,
+        "r_state": fields["state"],
+        "r_error": fields["last_error"],
+        "r_sent_at": fields.get("sent_at"),
+        "r_next": fields.get("next_attempt_at"),
+    }
+    with db_connection.cursor() as cursor:
+        cursor.execute(_claim_sql(with_record=True), params)
+        if cursor.rowcount == 1:
+            return True
+    _skip(delivery_id, now)
+    return False
 
 
 def sweep_stale(*, edition_id=None) -> int:
@@ -431,11 +482,8 @@ def send_batch(*, edition_id: int, max_messages: int = 1000, max_seconds: float 
                 if sent_total >= max_messages or time.monotonic() >= deadline:
                     break
                 now = timezone.now()
-                with transaction.atomic():
-                    if pending:
-                        record(*pending, now=now)
-                        pending = None
-                    taken = claim(edition=edition, delivery_id=delivery_id, now=now)
+                taken = record_and_claim(pending, edition=edition, delivery_id=delivery_id, now=now)
+                pending = None
                 if not taken:
                     counts["skipped"] += 1
                     continue
