@@ -124,6 +124,11 @@ def main():
     parser.add_argument(
         "--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
     )
+    parser.add_argument(
+        "--kill-at",
+        default="",
+        help="comma-separated message counts to kill at (default: evenly spread by --kills)",
+    )
     parser.add_argument("--timeout", type=int, default=1800, help="give up after this many s")
     args = parser.parse_args()
 
@@ -262,7 +267,7 @@ def render(r):
             "",
             "| measure | value | target |",
             "| --- | ---: | --- |",
-            f"| finished | {'yes' if r['finished'] else 'NO (timed out)'} | |",
+            f"| finished | {'yes' if r['finished'] else 'NO: stopped at the time limit'} | |",
             f"| wall time | {r['seconds'] / 60:.1f} min ({r['rate']:,.0f} messages/s) | "
             f"< 10 min {met(r['finished'] and r['seconds'] < 600)} |",
             f"| peak worker memory (VmHWM) | {r['peak_worker_mib']:.0f} MiB | "
