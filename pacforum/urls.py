@@ -16,6 +16,22 @@ if settings.OTP_REQUIRED_FOR_STAFF:
 
 handler500 = "pacforum.health.handler500"
 
+
+def email_service_webhooks(backend: str) -> list:
+    """The tracking webhook (bounces, complaints, unsubscribes) of the email
+    service `backend` names (anymail.backends.<service>.EmailBackend), at
+    /anymail/<service>/tracking/; none for SMTP. Only that service's: another
+    service's view, unconfigured, could only fail."""
+    match = re.fullmatch(r"anymail\.backends\.(\w+)\.EmailBackend", backend)
+    if not match:
+        return []
+    from anymail import urls as anymail_urls
+
+    route = f"{match.group(1)}/tracking/"
+    wanted = [p for p in anymail_urls.urlpatterns if str(p.pattern) == route]
+    return [path("anymail/", include((wanted, "anymail")))] if wanted else []
+
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
@@ -30,8 +46,7 @@ urlpatterns = [
     ),
     path("robots.txt", robots_txt, name="robots"),
     path("", include("subscriptions.urls")),
-    # Email services' tracking webhooks (bounces, complaints), when one is configured.
-    *([path("anymail/", include("anymail.urls"))] if settings.ANYMAIL else []),
+    *email_service_webhooks(settings.EMAIL_BACKEND),
     path("", include("commentaries.urls")),
 ]
 

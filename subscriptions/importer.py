@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -21,6 +20,7 @@ from django.utils.dateparse import parse_datetime
 
 from commentaries.models import Series
 
+from .addresses import canonical_email
 from .models import SubscriptionRequest
 
 FIELDS = (
@@ -148,13 +148,13 @@ def import_subscribers(
 
     with transaction.atomic():
         for line, row in enumerate(reader, start=2):
-            email = cell(row, "email")
             try:
-                validate_email(email)
+                # Stored in the one canonical form the form uses (addresses.py).
+                email = canonical_email(cell(row, "email"))
             except ValidationError:
                 report.skip(line, "invalid email address")
                 continue
-            key = email.lower()
+            key = email
             if key in seen:
                 report.skip(line, "duplicate of an earlier line")
                 continue

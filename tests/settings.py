@@ -26,9 +26,3 @@ AXES_ENABLED = False
 # parallel workers would otherwise flush each other's Redis keys between tests.
 # tests/test_redis_cache.py runs the page cache on the real Redis backend.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-# anymail's webhooks, as a Mailgun account would configure them (test keys only).
-ANYMAIL = {
-    "MAILGUN_WEBHOOK_SIGNING_KEY": "test-signing-key",
-    "WEBHOOK_SECRET": "anymail:test-webhook-secret",
-}

@@ -14,9 +14,18 @@ from subscriptions.models import Delivery
 
 from .edition_helpers import confirmed, live_piece, started_edition
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.subscriptions.webhook_urls")]
 URL = "/anymail/mailgun/tracking/"
 AUTH = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"anymail:test-webhook-secret").decode()}
+
+
+@pytest.fixture(autouse=True)
+def mailgun_account(settings):
+    """anymail's settings as a Mailgun account gives them (test keys only)."""
+    settings.ANYMAIL = {
+        "MAILGUN_WEBHOOK_SIGNING_KEY": "test-signing-key",
+        "WEBHOOK_SECRET": "anymail:test-webhook-secret",
+    }
 
 
 @pytest.fixture
@@ -104,3 +113,14 @@ def test_a_missing_shared_secret_is_refused(client, row):
     assert response.status_code in (400, 401, 403)
     row.refresh_from_db()
     assert row.state == Delivery.State.SENT
+
+
+def test_only_the_configured_services_webhook_is_routed():
+    from pacforum.urls import email_service_webhooks
+
+    assert email_service_webhooks("subscriptions.mail.SMTPBackend") == []
+    assert email_service_webhooks("django.core.mail.backends.smtp.EmailBackend") == []
+    (mailgun,) = email_service_webhooks("anymail.backends.mailgun.EmailBackend")
+    assert [str(p.pattern) for p in mailgun.url_patterns] == ["mailgun/tracking/"]
+    (ses,) = email_service_webhooks("anymail.backends.amazon_ses.EmailBackend")
+    assert [str(p.pattern) for p in ses.url_patterns] == ["amazon_ses/tracking/"]
