@@ -181,7 +181,11 @@ def main():
     sink = CountingSink()
     controller = Controller(sink, hostname="127.0.0.1", port=port, ready_timeout=10)
     controller.start()
-    kill_at = [args.subscribers * (k + 1) // (args.kills + 1) for k in range(args.kills)]
+    kill_at = (
+        sorted(int(n) for n in args.kill_at.split(","))
+        if args.kill_at
+        else [args.subscribers * (k + 1) // (args.kills + 1) for k in range(args.kills)]
+    )
     workers, peak, kills = [], 0.0, []
 
     def start():
