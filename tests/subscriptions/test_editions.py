@@ -30,6 +30,7 @@ def pacnet():
     )
 
 
+@pytest.mark.sqlite
 def test_publishing_now_sends_the_edition_to_confirmed_subscribers(
     pacnet, django_capture_on_commit_callbacks
 ):
