@@ -545,3 +545,23 @@ def test_a_post_that_became_a_page_in_wordpress_is_reported_not_mixed_up(import_
         in output
     )
     assert ImportedPost.objects.get(wp_post_id=2).page.url == "/about-us/"
+
+
+def test_a_figure_used_by_several_posts_is_copied_once(import_wxr, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    figure = (
+        '<p><img src="https://think.example.org/wp-content/uploads/2021/03/harbour.png" '
+        'alt="Harbour"></p>'
+    )
+    text = (DATA / "split-1.xml").read_text(encoding="utf-8").replace("<p>Text.</p>", figure)
+    one = tmp_path / "one.xml"
+    one.write_text(text, encoding="utf-8")
+    two = tmp_path / "two.xml"
+    two.write_text(
+        (DATA / "split-2.xml").read_text(encoding="utf-8").replace("<p>Text.</p>", figure),
+        encoding="utf-8",
+    )
+    output = import_wxr(one, two, "--uploads", DATA / "uploads")
+    assert "files             1 copied into MEDIA" in output
+    assert piece(1001).body == piece(1002).body
+    assert len(list((tmp_path / "media").rglob("*.png"))) == 1

@@ -71,6 +71,7 @@ class Writer:
         self.uploads = uploads
         self.dry_run = dry_run
         self.notes = notes
+        self.copied: dict[Path, str] = {}  # uploads already stored in this run
 
     # -- what a post refers to ----------------------------------------------
 
@@ -165,6 +166,8 @@ class Writer:
         source = self.source_file(path, log)
         if source is None:
             return None
+        if source in self.copied:  # the same figure in several posts: checked once
+            return self.copied[source]
         # Through the site's upload pipeline, like a file an editor uploads:
         # checked by content, images re-encoded, stored under a generated name.
         try:
@@ -178,7 +181,9 @@ class Writer:
         except ValidationError as error:
             log.missing_files.append(f"{unquote(path).lstrip('/')} (refused: {error.messages[0]})")
             return None
-        return default_storage.url(name)
+        # Stored files outlive a rolled-back transaction, so the URL stays good.
+        self.copied[source] = default_storage.url(name)
+        return self.copied[source]
 
     def store_pdf(self, attachment, log: PostLog, year: int) -> str:
         """The post's PDF, checked by content and copied into MEDIA; its stored
