@@ -1,13 +1,15 @@
 """What a newcomer's `make run` does, on whichever database the suite runs on.
 
 `make run` migrates (the test database is built by the same migrations), then
-runs setup_roles, load_demo and createinitialrevisions (the Makefile's `demo`
-target), and serves the site. A reader then reaches every kind of public page
+runs the commands of the Makefile's `demo` target (setup_roles, load_demo, …),
+and serves the site. A reader then reaches every kind of public page
 by following links from the home page.
 """
 
 import re
+import shlex
 from io import StringIO
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,6 +20,7 @@ from django.urls import Resolver404, resolve, reverse
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite]
 
+MAKEFILE = Path(__file__).resolve().parent.parent / "Makefile"
 LINK = re.compile(r'(?:href="|<loc>|^Sitemap: )([^"<#\s]+)', re.MULTILINE)
 NOT_FOR_READERS = ("/admin/", "/static/", "/media/")
 
@@ -49,6 +52,13 @@ PAGE_TYPES = {
 }
 
 
+def demo_commands():
+    """The manage.py commands of the Makefile's `demo` target, in order, so
+    this test follows the Makefile when a step is added."""
+    recipe = re.search(r"^demo:.*\n((?:\t.*\n)+)", MAKEFILE.read_text(), re.MULTILINE)[1]
+    return [shlex.split(line.split("manage.py", 1)[1]) for line in recipe.splitlines()]
+
+
 def crawl(client, start):
     """Visit the first address found for each page type, following links
     (href, robots.txt's Sitemap line, the sitemaps' <loc>) breadth first.
@@ -77,9 +87,10 @@ def test_make_run_sets_up_roles_and_demo_content_and_every_page_type_renders(
     client, django_user_model
 ):
     out = StringIO()
-    call_command("setup_roles", stdout=out)
-    call_command("load_demo", stdout=out)
-    call_command("createinitialrevisions", comment="Demo content loaded.", stdout=out)
+    commands = demo_commands()
+    assert [args[0] for args in commands][:2] == ["setup_roles", "load_demo"]
+    for args in commands:
+        call_command(*args, stdout=out)
     assert "Demo content ready: created 3 series, 40 authors, 150 commentaries." in out.getvalue()
 
     reached = crawl(client, ["/", "/robots.txt", "/search/?q=security"])
