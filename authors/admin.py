@@ -17,6 +17,7 @@ from pacforum.editing.mixins import EditingAdminMixin
 from pacforum.richtext import RichTextAdminForm
 
 from .models import Affiliation, Author, Organization
+from .permissions import author_refusal, organization_refusal
 from .services import (
     COMBINABLE_FIELDS,
     MERGE_FIELDS,
@@ -56,6 +57,22 @@ class AffiliationInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["organization"]
     fields = ["organization", "role", "is_current", "start_date", "end_date"]
+
+    # An author's affiliations are part of their public record: the author's rule.
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not (
+            obj and author_refusal(request.user, obj)
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (
+            obj and author_refusal(request.user, obj)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (
+            obj and author_refusal(request.user, obj)
+        )
 
 
 def piece_summary(author) -> str:
@@ -205,6 +222,15 @@ class AuthorAdmin(EditingAdminMixin, VersionAdmin):
         """The byline picker's line for an author: two Ana Lees told apart."""
         return author_details(author)
 
+    # Authors who sign a published piece are part of the record: editors only.
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and not (obj is not None and author_refusal(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and not (obj is not None and author_refusal(request.user, obj))
+
     @admin.display(description="current affiliation")
     def current_affiliation(self, author):
         return "; ".join(str(a) for a in author.current_affiliations)
@@ -308,3 +334,11 @@ class OrganizationAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "url"]
     search_fields = ["name"]
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and not (obj is not None and organization_refusal(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and not (obj is not None and organization_refusal(request.user, obj))

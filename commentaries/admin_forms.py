@@ -9,11 +9,24 @@ from django.utils import timezone
 
 from pacforum.richtext import RichTextAdminForm
 
+from . import readiness, rules
 from .models import Commentary, Series
-from .services import assign_number
+from .numbering import assign_number
 
+# The buttons of the change form, each a change of state (services.py).
 PUBLISH = "_publish"
-UNPUBLISH = "_unpublish"
+UNPUBLISH = "_unpublish"  # on a scheduled piece: cancel the schedule
+SUBMIT = "_submit"
+RETURN = "_return"
+REINSTATE = "_reinstate"
+INTENTS = (PUBLISH, UNPUBLISH, SUBMIT, RETURN, REINSTATE)
+
+
+def intent_of(request):
+    """The state change a change-form POST asks for, or None for a plain save."""
+    if request.method != "POST":
+        return None
+    return next((intent for intent in INTENTS if intent in request.POST), None)
 
 
 def https_by_default(db_field, **kwargs):
@@ -70,6 +83,7 @@ class CommentaryAdminForm(RichTextAdminForm):
 
     def clean(self):
         cleaned = super().clean()
+        state = rules.state_of(self.instance) if self.instance.pk else rules.State.DRAFT
         if (
             self.instance.status == Commentary.Status.PUBLISHED
             and self.intent != UNPUBLISH
@@ -78,7 +92,19 @@ class CommentaryAdminForm(RichTextAdminForm):
         ):
             self.add_error(
                 "published_at",
-                "A published piece needs a publish time. To take it down, use Unpublish.",
+                "A published piece needs a publish time. To take it down, use "
+                "Cancel schedule (scheduled) or Withdraw (published).",
+            )
+        elif (
+            state == rules.State.SCHEDULED
+            and self.intent not in (PUBLISH, UNPUBLISH)
+            and "published_at" in self.fields
+            and cleaned.get("published_at")
+            and cleaned["published_at"] <= timezone.now()
+        ):
+            self.add_error(
+                "published_at",
+                "A scheduled piece needs a time in the future; to publish it now, use Publish.",
             )
         return cleaned
 
@@ -109,10 +135,57 @@ class CommentaryAdminForm(RichTextAdminForm):
         trial = copy.copy(self.instance)
         trial.published_at = trial.published_at or timezone.now()
         trial.status = Commentary.Status.PUBLISHED
+        if self.instance.pk and "number" in self.changed_data:
+            trial.number_origin = Commentary.NumberOrigin.HAND
         assign_number(commentary=trial)
+        if trial.number is None:
+            return  # dealt in publish-time order when publishing, never taken
         try:
             trial.validate_unique()
         except ValidationError as error:
             field = "number" if "number" in self.fields else None
             for message in error.messages:
                 self.add_error(field, message)
+
+
+class BylineFormSet(forms.BaseInlineFormSet):
+    """The bylines of a piece. When the piece is being published, or readers
+    see it already, the checks before publishing run here, on the form's
+    values, so a failing piece comes back as a form with the reasons."""
+
+    intent = None
+    stored = None
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        public = self.stored is not None and self.stored.status in Commentary.PUBLIC_STATUSES
+        if (self.intent != PUBLISH and not public) or self.intent == UNPUBLISH:
+            return
+        rows = []
+        for form in self.forms:
+            data = form.cleaned_data
+            if not data or not data.get("author") or data.get("DELETE"):
+                continue
+            # An empty bio is filled from the author's profile when saved.
+            rows.append((data["author"].name, data.get("bio") or data["author"].short_bio))
+        problems = readiness.problems(self.instance, bylines=rows)
+        if problems:
+            raise ValidationError(["Not ready to publish:", *problems])
+
+
+class WithdrawForm(forms.Form):
+    note = forms.CharField(
+        label="Editors’ note",
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text="Shown on the piece’s page in place of the text: why it was withdrawn.",
+    )
+
+
+class CorrectionForm(forms.Form):
+    text = forms.CharField(
+        label="Correction",
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Shown, dated, at the end of the piece: what was wrong and what it now says.",
+    )

@@ -11,6 +11,7 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from authors import selectors as author_selectors
@@ -63,7 +64,11 @@ class CommentaryFeed(Feed):
         return item.display_title
 
     def item_description(self, item):
-        return item.summary
+        notes = [
+            f"Correction ({timezone.localtime(note['noted_at']):%B %-d, %Y}): {note['text']}"
+            for note in item.correction_notes
+        ]
+        return "\n\n".join([item.summary, *notes]) if notes else item.summary
 
     def item_link(self, item):
         return self.absolute(item.get_absolute_url())

@@ -63,6 +63,16 @@ def commentary_json_ld(commentary, *, url: str, absolute, publisher: str):
         data["description"] = commentary.summary
     if commentary.number is not None:
         data["identifier"] = commentary.label
+    corrections = [
+        {
+            "@type": "CorrectionComment",
+            "text": note["text"],
+            "datePublished": timezone.localtime(note["noted_at"]).isoformat(),
+        }
+        for note in commentary.correction_notes
+    ]
+    if corrections:
+        data["correction"] = corrections
     if commentary.pdf:
         data["encoding"] = {
             "@type": "MediaObject",

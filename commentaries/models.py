@@ -1,3 +1,6 @@
+from datetime import datetime
+
+import reversion
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -13,6 +16,8 @@ from pacforum.links import cached_reverse
 from pacforum.models import TimestampedModel
 from pacforum.sanitizer import sanitize_html
 from pacforum.uploads import PDFUploadField, validate_pdf_upload
+
+from .numbering import format_display_title, format_label, normalise_suffix, number_year
 
 # Top-level paths the site uses itself; a series cannot take them as its slug.
 RESERVED_SLUGS = {
@@ -124,6 +129,9 @@ class TaggedCommentary(TaggedItemBase):
         Topic, on_delete=models.CASCADE, related_name="tagged_commentaries", db_index=False
     )
 
+    def touches_public_site(self) -> bool:
+        return _piece_is_public(self.content_object_id)
+
     class Meta:
         verbose_name = "topic of a commentary"
         constraints = [
@@ -140,6 +148,34 @@ def published_q(path=""):
     )
 
 
+def _piece_is_public(commentary_id) -> bool:
+    """Whether a byline or topic link of this piece shows on the public site
+    (a piece already deleted counts, to be safe)."""
+    status = Commentary.objects.filter(pk=commentary_id).values_list("status", flat=True).first()
+    return status is None or status in PUBLIC_STATUSES
+
+
+class Status(models.TextChoices):
+    # "Scheduled" is not stored: it is a published piece whose time has not
+    # come, so visibility needs no clock job (see commentaries.rules.State).
+    DRAFT = "draft", "Draft"
+    REVIEW = "review", "In review"
+    PUBLISHED = "published", "Published"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class NumberOrigin(models.TextChoices):
+    ASSIGNED = "assigned", "Assigned on publishing"
+    HAND = "hand", "Set by an editor"
+    IMPORTED = "imported", "Carried over from an import"
+
+
+# Statuses whose rows readers have seen (or will see at the publish time).
+PUBLIC_STATUSES = (Status.PUBLISHED, Status.WITHDRAWN)
+# Statuses that hold no publish time.
+UNPUBLISHED_STATUSES = (Status.DRAFT, Status.REVIEW)
+
+
 class CommentaryQuerySet(models.QuerySet):
     def published(self):
         """The one definition of what readers may see."""
@@ -151,6 +187,17 @@ class CommentaryQuerySet(models.QuerySet):
     def drafts(self):
         return self.filter(status=Commentary.Status.DRAFT)
 
+    def in_review(self):
+        return self.filter(status=Commentary.Status.REVIEW)
+
+    def withdrawn(self):
+        return self.filter(status=Commentary.Status.WITHDRAWN)
+
+    def public_record(self):
+        """Pieces that are, or were, shown to readers: live and withdrawn ones
+        (a withdrawn piece keeps its number, address and citation)."""
+        return self.filter(status__in=Commentary.PUBLIC_STATUSES, published_at__lte=timezone.now())
+
     def with_bylines(self):
         return self.select_related("series").prefetch_related(
             models.Prefetch("bylines", queryset=Byline.objects.select_related("author"))
@@ -160,13 +207,11 @@ class CommentaryQuerySet(models.QuerySet):
         return self.filter(series=series)
 
 
-class Status(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
-
-
 class Commentary(TimestampedModel):
     Status = Status
+    NumberOrigin = NumberOrigin
+    PUBLIC_STATUSES = PUBLIC_STATUSES
+    UNPUBLISHED_STATUSES = UNPUBLISHED_STATUSES
 
     series = models.ForeignKey(Series, on_delete=models.PROTECT, related_name="commentaries")
     title = models.CharField(max_length=255)
@@ -189,6 +234,13 @@ class Commentary(TimestampedModel):
     )
     number = models.PositiveIntegerField(
         null=True, blank=True, help_text="Assigned when the piece is published; may be set by hand."
+    )
+    number_origin = models.CharField(
+        max_length=10,
+        choices=NumberOrigin.choices,
+        default=NumberOrigin.ASSIGNED,
+        editable=False,
+        help_text="Assigned numbers follow publish time; hand-set and imported ones are kept.",
     )
     suffix = models.CharField(
         max_length=8,
@@ -219,6 +271,27 @@ class Commentary(TimestampedModel):
         editable=False,
         help_text="Kept current by the database (PostgreSQL only): title, summary, "
         "authors, topics and body, weighted in that order.",
+    )
+    withdrawal_note = models.TextField(
+        blank=True,
+        help_text="The editors’ note shown on a withdrawn piece’s page: why it was withdrawn.",
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    corrections = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Dated correction notes shown at the end of the piece, in its feed entry "
+        "and its structured data: [{“noted_at”: ISO time, “text”: …}].",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Contributors may edit the drafts they created.",
     )
     last_edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -258,9 +331,14 @@ class Commentary(TimestampedModel):
                 name="unique_slug_per_series_year",
             ),
             models.CheckConstraint(
-                condition=Q(status=Status.DRAFT) | Q(published_at__isnull=False),
+                condition=Q(status__in=UNPUBLISHED_STATUSES) | Q(published_at__isnull=False),
                 name="published_needs_time",
                 violation_error_message="A published piece needs a publish time.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.WITHDRAWN) | Q(withdrawn_at__isnull=False),
+                name="withdrawn_needs_time",
+                violation_error_message="A withdrawn piece needs the time it was withdrawn.",
             ),
             models.CheckConstraint(
                 condition=Q(number__isnull=True) | Q(year__isnull=False),
@@ -282,7 +360,7 @@ class Commentary(TimestampedModel):
 
     def save(self, *args, **kwargs):
         self.body = sanitize_html(self.body)
-        self.suffix = self.suffix.strip().upper()
+        self.suffix = normalise_suffix(self.suffix)
         if not self.slug:
             self.slug = slugify(self.title)[:200] or "commentary"
         super().save(*args, **kwargs)
@@ -292,11 +370,23 @@ class Commentary(TimestampedModel):
             "commentaries:detail", series=self.series.slug, year=self.year, slug=self.slug
         )
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_status = instance.__dict__.get("status")
+        return instance
+
+    def touches_public_site(self) -> bool:
+        """Does saving or deleting this piece change what readers may see (or
+        the next scheduled publication time)? Not while it is, and was, a
+        draft or in review."""
+        loaded = getattr(self, "_loaded_status", None)
+        return self.status in PUBLIC_STATUSES or loaded in PUBLIC_STATUSES
+
     def clean(self):
-        self.suffix = self.suffix.strip().upper()
+        self.suffix = normalise_suffix(self.suffix)
         if self.number is not None and self.year is None:
-            when = self.published_at or timezone.now()
-            self.year = timezone.localtime(when).year
+            self.year = number_year(self.published_at or timezone.now())
         if self.suffix and self.number is None:
             raise ValidationError({"suffix": "A suffix needs a number."})
         if self.responds_to_id and self.responds_to_id == self.pk:
@@ -314,15 +404,19 @@ class Commentary(TimestampedModel):
     @property
     def label(self):
         """“PacNet #68R”, or just the series label when the piece has no number."""
-        if self.number is None:
-            return self.series.short_label
-        return f"{self.series.short_label} #{self.number}{self.suffix}"
+        return format_label(self.series.short_label, self.number, self.suffix)
 
     @property
     def display_title(self):
-        if self.number is None:
-            return self.title
-        return f"{self.label} – {self.title}"
+        return format_display_title(self.series.short_label, self.number, self.suffix, self.title)
+
+    @property
+    def correction_notes(self) -> list[dict]:
+        """The corrections, oldest first, with `noted_at` as a datetime."""
+        return [
+            {"noted_at": datetime.fromisoformat(note["noted_at"]), "text": note["text"]}
+            for note in self.corrections or []
+        ]
 
     @property
     def is_scheduled(self):
@@ -370,6 +464,9 @@ class Byline(models.Model):
         if self._state.adding:
             self.fill_snapshot()
         super().save(*args, **kwargs)
+
+    def touches_public_site(self) -> bool:
+        return _piece_is_public(self.commentary_id)
 
     def fill_snapshot(self):
         """Copy the author's current bio and email into empty snapshot fields."""
@@ -420,3 +517,29 @@ class GoLive(models.Model):
 
     def __str__(self):
         return f"{self.commentary_id} live at {self.published_at:%Y-%m-%d %H:%M}"
+
+
+class RenumberPermit(models.Model):
+    """Lets the database accept a change to a live piece's number.
+
+    The database refuses any change to the number, year or series of a piece
+    readers have seen (triggers.py), unless a row for that piece stands here.
+    Only `services.commentary_renumber` writes one, and deletes it inside the
+    same transaction, so no other writer ever sees it."""
+
+    commentary = models.OneToOneField(Commentary, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        verbose_name = "renumbering permit"
+
+    def __str__(self):
+        return f"Renumbering {self.commentary_id}: {self.reason}"
+
+
+# History (django-reversion): a piece's versions carry its bylines and topic
+# links, so a byline change shows in the piece's history and a restore can
+# bring them back. Registered here, before the admin registers anything.
+reversion.register(Byline)
+reversion.register(TaggedCommentary)
+reversion.register(Commentary, follow=["bylines", "tagged_items"])

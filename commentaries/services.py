@@ -1,37 +1,46 @@
-"""Writes to commentaries: publishing, scheduling, unpublishing, numbering."""
+"""Writes to commentaries: saving, review, publishing and scheduling,
+withdrawals, history restores and renumbering.
+
+Every function checks the rules (`rules.authorize`) against the piece as the
+database holds it, under a row lock, before it writes; `user=None` is the
+system (management commands, the importer), which the database still holds
+to the invariants. Going live has one place: `_after_go_live_change`.
+"""
 
 from datetime import datetime
 from functools import partial
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
-from .models import Byline, Commentary, Series
+from . import numbering, readiness
+from .models import Byline, Commentary, Series, Topic
+from .rules import Action, Role, authorize, role_of
 
-RESPONSE_SUFFIX = "R"
+# The fields a history restore brings back: the piece's content, never its
+# state, number, address or publish time.
+CONTENT_FIELDS = ("title", "summary", "body")
+# Fields only the publishing services change.
+STATE_FIELDS = ("status", "withdrawn_at", "created_by_id", "number_origin")
+# Fields an editor may set on a piece that is not live yet (a hand-set number,
+# a planned publish time); fixed once it is live.
+PUBLISHER_FIELDS = ("published_at", "year", "number", "suffix")
+# What a live piece keeps whoever edits it; the database refuses a change to
+# the first four too (triggers.py).
+LIVE_FIXED_FIELDS = ("series_id", "year", "number", "suffix", "published_at")
+
+# Kept for callers that format labels or deal numbers directly.
+next_number = numbering.next_number
+next_response_suffix = numbering.next_response_suffix
+assign_number = numbering.assign_number
 
 
-def next_number(*, series: Series, year: int) -> int:
-    """The next free main number in a series (per year, or across years)."""
-    numbered = Commentary.objects.filter(series=series, number__isnull=False, suffix="")
-    if series.numbering == Series.Numbering.YEARLY:
-        numbered = numbered.filter(year=year)
-    return (numbered.aggregate(highest=Max("number"))["highest"] or 0) + 1
-
-
-def next_response_suffix(*, original: Commentary) -> str:
-    """“R” for the first response to a piece, then “R2”, “R3” …"""
-    taken = set(
-        Commentary.objects.filter(
-            series=original.series, year=original.year, number=original.number
-        ).values_list("suffix", flat=True)
-    )
-    candidate, n = RESPONSE_SUFFIX, 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{RESPONSE_SUFFIX}{n}"
-    return candidate
+def _stored(commentary: Commentary) -> Commentary | None:
+    """The piece as the database holds it, locked for this transaction."""
+    if commentary.pk is None:
+        return None
+    return Commentary.objects.select_for_update().select_related("series").get(pk=commentary.pk)
 
 
 def unique_slug(*, commentary: Commentary) -> str:
@@ -45,44 +54,155 @@ def unique_slug(*, commentary: Commentary) -> str:
     return slug
 
 
-def assign_number(*, commentary: Commentary) -> None:
-    """Give a piece its number and year unless an editor already set them.
+@transaction.atomic
+def commentary_save(*, commentary: Commentary, user=None) -> Commentary:
+    """Save a piece's content and settings (the change form's Save).
 
-    A response to a numbered piece of the same series takes the original's
-    number and year with the next free “R” suffix: PacNet #68R.
-    """
-    series = commentary.series
-    if commentary.number is not None:
-        if commentary.year is None:
-            commentary.year = timezone.localtime(commentary.published_at).year
-        return
-    original = commentary.responds_to
-    if original and original.series_id == series.pk and original.number is not None:
-        commentary.year = original.year
-        commentary.number = original.number
-        commentary.suffix = next_response_suffix(original=original)
-        return
-    commentary.year = timezone.localtime(commentary.published_at).year
-    if series.is_numbered:
-        commentary.number = next_number(series=series, year=commentary.year)
+    Never changes its state. A contributor's piece stays a draft, and their
+    publisher fields (publish time, number) are those stored. On a live piece
+    the number, year, series and publish time stay as they are. A changed
+    schedule or number on a scheduled piece deals the provisional numbers of
+    its scope again."""
+    stored = _stored(commentary)
+    contributor = user is not None and role_of(user) != Role.EDITOR
+    if stored is None:
+        authorize(user, Action.CREATE)
+        if user is not None:
+            commentary.created_by = user
+            commentary.status = Commentary.Status.DRAFT
+            commentary.withdrawn_at = None
+        if contributor:
+            commentary.published_at = commentary.year = commentary.number = None
+            commentary.suffix = ""
+    else:
+        authorize(user, Action.EDIT, stored)
+        for field in STATE_FIELDS:
+            setattr(commentary, field, getattr(stored, field))
+        if contributor:
+            for field in PUBLISHER_FIELDS:
+                setattr(commentary, field, getattr(stored, field))
+        seen = stored.is_live or stored.status == Commentary.Status.WITHDRAWN
+        if seen and any(getattr(commentary, f) != getattr(stored, f) for f in LIVE_FIXED_FIELDS):
+            raise ValidationError(
+                "A published piece keeps its series, number, year and publish time."
+            )
+    if user is not None:
+        commentary.last_edited_by = user
+    commentary.suffix = numbering.normalise_suffix(commentary.suffix)
+    if commentary.number is None:
+        commentary.number_origin = Commentary.NumberOrigin.ASSIGNED
+    elif stored is None or (commentary.number, commentary.suffix) != (
+        stored.number,
+        stored.suffix,
+    ):
+        commentary.number_origin = Commentary.NumberOrigin.HAND
+    rescheduled = (
+        stored is not None
+        and stored.is_scheduled
+        and (
+            commentary.published_at != stored.published_at
+            or (commentary.number, commentary.suffix) != (stored.number, stored.suffix)
+            or commentary.series_id != stored.series_id
+        )
+    )
+    if rescheduled:
+        if commentary.published_at is None or commentary.published_at <= timezone.now():
+            raise ValidationError(
+                {
+                    "published_at": "A scheduled piece needs a time in the future; "
+                    "to publish it now, use Publish."
+                }
+            )
+        numbering.lock_series(commentary.series_id)
+        numbering.assign_number(commentary=commentary)
+        if commentary.number_origin == Commentary.NumberOrigin.ASSIGNED and not commentary.suffix:
+            commentary.number = None  # dealt below, in publish-time order
+    commentary.full_clean()
+    commentary.save()
+    if rescheduled:
+        _redeal(stored, commentary)
+        _after_go_live_change(commentary)
+    return commentary
+
+
+def _redeal(before: Commentary, after: Commentary) -> None:
+    """Deal provisional numbers again in the scopes a piece left and entered."""
+    scopes = {(after.series_id, after.year), (before.series_id, before.year)}
+    for series_id, year in scopes:
+        if year is not None:
+            numbering.deal_numbers(series=Series.objects.get(pk=series_id), year=year)
+    after.refresh_from_db(fields=["number", "year", "suffix"])
+
+
+@transaction.atomic
+def commentary_submit(*, commentary: Commentary, user=None) -> Commentary:
+    """Draft → in review."""
+    stored = _stored(commentary)
+    authorize(user, Action.SUBMIT, stored)
+    stored.status = Commentary.Status.REVIEW
+    stored.last_edited_by = user or stored.last_edited_by
+    stored.save(update_fields=["status", "last_edited_by", "updated_at"])
+    commentary.status = stored.status
+    return stored
+
+
+@transaction.atomic
+def commentary_return_to_draft(*, commentary: Commentary, user=None) -> Commentary:
+    """In review → draft."""
+    stored = _stored(commentary)
+    authorize(user, Action.RETURN, stored)
+    stored.status = Commentary.Status.DRAFT
+    stored.last_edited_by = user or stored.last_edited_by
+    stored.save(update_fields=["status", "last_edited_by", "updated_at"])
+    commentary.status = stored.status
+    return stored
 
 
 @transaction.atomic
 def commentary_publish(*, commentary: Commentary, user=None, at: datetime | None = None):
     """Publish now, or schedule when `at` is in the future.
 
-    The series row is locked so that two editors publishing at the same moment
-    get different numbers; the unique constraint is the final guard.
-    """
-    Series.objects.select_for_update().get(pk=commentary.series_id)
+    The piece must pass the checks before publishing (`readiness`). Assigned
+    numbers follow publish time: a piece scheduled before others takes the
+    earlier number, and theirs move up. The series row is locked so that two
+    editors publishing at once deal numbers one after the other; the unique
+    constraint is the final guard."""
+    numbering.lock_series(commentary.series_id)
+    stored = _stored(commentary)
+    if stored is not None:
+        authorize(user, Action.PUBLISH, stored)
+    else:
+        authorize(user, Action.CREATE)
+    problems = readiness.problems(commentary)
+    if problems:
+        raise ValidationError(["Not ready to publish:", *problems])
+    before_year = stored.year if stored is not None else None
+    if (
+        commentary.number is not None
+        and (stored is None or not stored.is_scheduled)
+        and commentary.number_origin == Commentary.NumberOrigin.ASSIGNED
+    ):
+        # A number already on a draft was set by hand (or imported): kept.
+        commentary.number_origin = Commentary.NumberOrigin.HAND
     commentary.status = Commentary.Status.PUBLISHED
     commentary.published_at = at or timezone.now()
-    assign_number(commentary=commentary)
-    commentary.slug = unique_slug(commentary=commentary)
+    commentary.withdrawn_at = None
     if user is not None:
         commentary.last_edited_by = user
+    dealt = numbering.assign_number(commentary=commentary)
+    if dealt:
+        plan = numbering.plan_numbers(
+            series=commentary.series, year=commentary.year, newcomer=commentary
+        )
+        numbering.clear_moving(plan)
+        commentary.number = plan[commentary]
+    commentary.slug = unique_slug(commentary=commentary)
     commentary.full_clean()
     commentary.save()
+    if dealt:
+        numbering.write_plan(plan, skip=commentary)
+    if stored is not None and before_year not in (None, commentary.year):
+        numbering.deal_numbers(series=commentary.series, year=before_year)
     _after_go_live_change(commentary)
     return commentary
 
@@ -97,15 +217,153 @@ def _after_go_live_change(commentary: Commentary) -> None:
 
 
 @transaction.atomic
-def commentary_unpublish(*, commentary: Commentary, user=None) -> Commentary:
-    """Hide a piece from readers again. It keeps its number, so publishing it
-    again brings it back at the same address."""
+def commentary_unschedule(*, commentary: Commentary, user=None) -> Commentary:
+    """Scheduled → draft. Its provisional number goes back to the pool and
+    the other scheduled pieces of its scope close the gap."""
+    numbering.lock_series(commentary.series_id)
+    stored = _stored(commentary)
+    authorize(user, Action.UNSCHEDULE, stored)
+    year = stored.year
     commentary.status = Commentary.Status.DRAFT
+    if stored.number_origin == Commentary.NumberOrigin.ASSIGNED:
+        commentary.number = None
+        commentary.suffix = ""
     if user is not None:
         commentary.last_edited_by = user
+    for field in ("number_origin", "created_by_id"):
+        setattr(commentary, field, getattr(stored, field))
     commentary.full_clean()
     commentary.save()
+    if year is not None:
+        numbering.deal_numbers(series=commentary.series, year=year)
     return commentary
+
+
+# Kept under its old name for scripts: on a scheduled piece, unpublishing is
+# cancelling the schedule; a live piece is withdrawn instead.
+commentary_unpublish = commentary_unschedule
+
+
+@transaction.atomic
+def commentary_withdraw(*, commentary: Commentary, note: str, user=None) -> Commentary:
+    """Published → withdrawn. The piece keeps its number and address, which
+    answer a tombstone page with the editors' note."""
+    stored = _stored(commentary)
+    authorize(user, Action.WITHDRAW, stored)
+    if not note.strip():
+        raise ValidationError({"withdrawal_note": "Say why the piece is withdrawn."})
+    stored.status = Commentary.Status.WITHDRAWN
+    stored.withdrawn_at = timezone.now()
+    stored.withdrawal_note = note.strip()
+    if user is not None:
+        stored.last_edited_by = user
+    stored.full_clean()
+    stored.save()
+    return stored
+
+
+@transaction.atomic
+def commentary_add_correction(*, commentary: Commentary, text: str, user=None) -> Commentary:
+    """Add a dated correction note to a live piece. It is shown at the end of
+    the piece, in its feed entry and in its structured data. It is not a new
+    publication: the publish time and number stay, and nothing goes live."""
+    stored = _stored(commentary)
+    authorize(user, Action.CORRECT, stored)
+    if not text.strip():
+        raise ValidationError({"text": "Say what was corrected."})
+    stored.corrections = [
+        *(stored.corrections or []),
+        {"noted_at": timezone.now().isoformat(), "text": text.strip()},
+    ]
+    fields = ["corrections", "updated_at"]
+    if user is not None:
+        stored.last_edited_by = user
+        fields.append("last_edited_by")
+    stored.save(update_fields=fields)
+    return stored
+
+
+@transaction.atomic
+def commentary_reinstate(*, commentary: Commentary, user=None) -> Commentary:
+    """Withdrawn → published again, with its number and publish time."""
+    stored = _stored(commentary)
+    authorize(user, Action.REINSTATE, stored)
+    stored.status = Commentary.Status.PUBLISHED
+    stored.withdrawn_at = None
+    if user is not None:
+        stored.last_edited_by = user
+    stored.full_clean()
+    stored.save()
+    return stored
+
+
+@transaction.atomic
+def commentary_restore(*, commentary: Commentary, version, user=None) -> Commentary:
+    """Bring back an older version's content (title, summary, body, bylines,
+    topics) as the piece's new content. Status, number, address and publish
+    time stay as they are. A piece readers see must still pass the checks
+    before publishing."""
+    from .history import version_content
+
+    stored = _stored(commentary)
+    authorize(user, Action.RESTORE, stored)
+    content = version_content(version)
+    for field in CONTENT_FIELDS:
+        setattr(stored, field, content["fields"].get(field) or "")
+    if user is not None:
+        stored.last_edited_by = user
+    stored.full_clean()
+    stored.save()
+    _replace_bylines(stored, content["bylines"])
+    if content["topics"] is not None:
+        stored.topics.set(list(Topic.objects.filter(pk__in=content["topics"])))
+    if stored.status in Commentary.PUBLIC_STATUSES:
+        problems = readiness.problems(stored)
+        if problems:
+            raise ValidationError(["This version cannot go on a published piece:", *problems])
+    return stored
+
+
+def _replace_bylines(commentary: Commentary, rows: list[dict]) -> None:
+    keep = {row["author_id"] for row in rows}
+    commentary.bylines.exclude(author_id__in=keep).delete()
+    current = {b.author_id: b for b in commentary.bylines.all()}
+    for row in rows:
+        byline = current.get(row["author_id"]) or Byline(
+            commentary=commentary, author_id=row["author_id"]
+        )
+        byline.position = row["position"]
+        byline.bio = row["bio"]
+        byline.email = row["email"]
+        byline.save()
+
+
+@transaction.atomic
+def commentary_renumber(
+    *, commentary: Commentary, number: int | None, suffix: str = "", user=None, reason: str
+) -> Commentary:
+    """The one service that may change a live piece's number: for correcting
+    a real mistake (a piece imported under the wrong number). Editors only;
+    the reason is required and kept in the piece's history. The database lets
+    this change through for this piece and this transaction only (a row in
+    the renumbering permit table, removed before commit)."""
+    from .models import RenumberPermit
+
+    numbering.lock_series(commentary.series_id)
+    stored = _stored(commentary)
+    authorize(user, Action.RENUMBER, stored)
+    if not reason.strip():
+        raise ValidationError("Say why the piece is renumbered.")
+    stored.number = number
+    stored.suffix = numbering.normalise_suffix(suffix) if number is not None else ""
+    stored.number_origin = Commentary.NumberOrigin.HAND
+    if user is not None:
+        stored.last_edited_by = user
+    stored.full_clean()
+    permit = RenumberPermit.objects.create(commentary=stored, reason=reason.strip())
+    stored.save()
+    permit.delete()
+    return stored
 
 
 def bylines_move_on_merge(*, keep, duplicate, **kwargs) -> None:

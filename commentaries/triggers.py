@@ -1,12 +1,20 @@
 """The database triggers as they stand now: the one definition to read.
 
-The database keeps two things current itself, so that no code path (admin,
+The database keeps three things true itself, so that no code path (admin,
 shell, importer, queryset.update()) can forget them:
 - on PostgreSQL, the weighted full-text vector of every commentary (title A,
   summary, authors and topics B, body C), refreshed once per statement when
   bylines or topic links change in bulk;
 - on both databases, a FormerAddress row whenever a piece's slug, year or
-  series changes, so that the old address can redirect (301) to the new one.
+  series changes, so that the old address can redirect (301) to the new one;
+- on both databases, a piece readers have seen (published or withdrawn, its
+  publish time past) keeps its number, year, series and suffix, and never goes
+  back to draft or review: a raw `.save()` or `UPDATE` that tries fails with
+  “A published piece keeps its number, year and series.” A scheduled piece is
+  not live yet, so its provisional number may still be dealt again. The one
+  documented way to renumber a live piece (`services.commentary_renumber`)
+  holds a row in commentaries_renumberpermit for the length of its
+  transaction, which the trigger lets through.
 
 PostgreSQL got them from migrations (0002 created them, 0006 rewrote the
 search function); they are written here as PostgreSQL prints them back
@@ -20,7 +28,22 @@ after every `migrate`, from SQLITE_TRIGGERS; the test compares them with
 `sqlite_master.sql`. PostgreSQL alters tables in place and keeps its triggers.
 """
 
+PUBLISHED_KEEPS_NUMBER_MESSAGE = "A published piece keeps its number, year and series."
+
 SQLITE_TRIGGERS = {
+    "commentaries_published_keeps_number": r"""
+CREATE TRIGGER commentaries_published_keeps_number
+BEFORE UPDATE OF number, year, series_id, suffix, status ON commentaries_commentary
+FOR EACH ROW WHEN OLD.status IN ('published', 'withdrawn')
+  AND OLD.published_at <= strftime('%Y-%m-%d %H:%M:%f', 'now')
+  AND (NEW.number IS NOT OLD.number OR NEW.year IS NOT OLD.year
+       OR NEW.series_id IS NOT OLD.series_id OR NEW.suffix IS NOT OLD.suffix
+       OR NEW.status NOT IN ('published', 'withdrawn'))
+  AND NOT EXISTS (SELECT 1 FROM commentaries_renumberpermit WHERE commentary_id = OLD.id)
+BEGIN
+  SELECT RAISE(ABORT, 'A published piece keeps its number, year and series.');
+END
+""",
     "commentaries_remember_address": r"""
 CREATE TRIGGER commentaries_remember_address
 AFTER UPDATE OF slug, year, series_id ON commentaries_commentary
@@ -88,6 +111,28 @@ BEGIN
          FROM commentaries_taggedcommentary tc
          WHERE tc.content_object_id = NEW.id), '')), 'B')
     || setweight(to_tsvector('english', commentaries_strip_tags(NEW.body)), 'C');
+  RETURN NEW;
+END
+$function$
+""",
+    "commentaries_published_keeps_number": r"""
+CREATE OR REPLACE FUNCTION public.commentaries_published_keeps_number()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF OLD.status IN ('published', 'withdrawn')
+     AND OLD.published_at <= now()
+     AND (NEW.number IS DISTINCT FROM OLD.number OR NEW.year IS DISTINCT FROM OLD.year
+          OR NEW.series_id IS DISTINCT FROM OLD.series_id
+          OR NEW.suffix IS DISTINCT FROM OLD.suffix
+          OR NEW.status NOT IN ('published', 'withdrawn'))
+     AND NOT EXISTS (
+       SELECT 1 FROM commentaries_renumberpermit WHERE commentary_id = OLD.id)
+  THEN
+    RAISE EXCEPTION 'A published piece keeps its number, year and series.'
+      USING ERRCODE = 'integrity_constraint_violation';
+  END IF;
   RETURN NEW;
 END
 $function$
@@ -164,6 +209,9 @@ POSTGRESQL_TRIGGERS = {
     "commentaries_commentary_search_vector": (
         "CREATE TRIGGER commentaries_commentary_search_vector BEFORE INSERT OR UPDATE OF title, summary, body, search_vector ON public.commentaries_commentary FOR EACH ROW EXECUTE FUNCTION commentaries_commentary_search_vector()"
     ),
+    "commentaries_published_keeps_number": (
+        "CREATE TRIGGER commentaries_published_keeps_number BEFORE UPDATE OF number, year, series_id, suffix, status ON public.commentaries_commentary FOR EACH ROW EXECUTE FUNCTION commentaries_published_keeps_number()"
+    ),
     "commentaries_remember_address": (
         "CREATE TRIGGER commentaries_remember_address AFTER UPDATE OF slug, year, series_id ON public.commentaries_commentary FOR EACH ROW WHEN (((old.year IS NOT NULL) AND ((((old.slug)::text IS DISTINCT FROM (new.slug)::text) OR (old.year IS DISTINCT FROM new.year)) OR (old.series_id IS DISTINCT FROM new.series_id)))) EXECUTE FUNCTION commentaries_remember_address()"
     ),
@@ -219,8 +267,34 @@ def ensure_triggers(*, using="default", **kwargs):
         return
     if "commentaries_formeraddress" not in connection.introspection.table_names():
         return
+    tables = connection.introspection.table_names()
     present = sqlite_triggers_in_database(connection)
     with connection.cursor() as cursor:
         for name, sql in SQLITE_TRIGGERS.items():
+            if name == "commentaries_published_keeps_number" and (
+                "commentaries_renumberpermit" not in tables
+            ):
+                continue  # created by migration 0008 with the table it reads
             if name not in present:
                 cursor.execute(sql)
+
+
+def create_published_keeps_number(connection) -> None:
+    """Create the live-number guard from the definitions above (migration 0008)."""
+    name = "commentaries_published_keeps_number"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(POSTGRESQL_FUNCTIONS[name])
+            cursor.execute(POSTGRESQL_TRIGGERS[name])
+        elif connection.vendor == "sqlite":
+            cursor.execute(SQLITE_TRIGGERS[name])
+
+
+def drop_published_keeps_number(connection) -> None:
+    name = "commentaries_published_keeps_number"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON commentaries_commentary")
+            cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+        elif connection.vendor == "sqlite":
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView, TemplateView
@@ -204,6 +205,9 @@ class CommentaryView(DetailView):
         try:
             return super().get(request, *args, **kwargs)
         except Http404:
+            withdrawn = self.find_withdrawn()
+            if withdrawn is not None:
+                return self.tombstone(withdrawn)
             moved = self.find_moved()
             if moved is None:
                 raise
@@ -211,6 +215,31 @@ class CommentaryView(DetailView):
 
     def suffix_path(self):
         return ""
+
+    def find_withdrawn(self):
+        """A withdrawn piece keeps its address: it answers with a tombstone."""
+        return (
+            selectors.for_reading(Commentary.objects.public_record().withdrawn())
+            .filter(
+                series__slug=self.kwargs["series"],
+                year=self.kwargs["year"],
+                slug=self.kwargs["slug"],
+            )
+            .first()
+        )
+
+    def tombstone(self, commentary):
+        """410 Gone, with what a reader following a citation needs: number,
+        title, date, authors, the citation and the editors' note."""
+        url = self.request.build_absolute_uri(commentary.get_absolute_url())
+        context = {
+            "commentary": commentary,
+            "canonical_url": url,
+            "chicago": citations.chicago(commentary, url, settings.SITE_NAME),
+        }
+        return TemplateResponse(
+            self.request, "commentaries/commentary_withdrawn.html", context, status=410
+        )
 
     def get_context_data(self, **kwargs):
         commentary = self.object
@@ -271,7 +300,14 @@ class CommentaryPreviewView(CommentaryView):
 
 
 class CitationView(CommentaryView):
-    """BibTeX (`cite.bib`) or RIS (`cite.ris`) download for a piece."""
+    """BibTeX (`cite.bib`) or RIS (`cite.ris`) download for a piece; a
+    withdrawn piece stays citable."""
+
+    def get_queryset(self):
+        return selectors.for_reading(Commentary.objects.public_record())
+
+    def find_withdrawn(self):
+        return None
 
     formats = {
         "bib": (citations.bibtex, "application/x-bibtex; charset=utf-8"),

@@ -79,9 +79,14 @@ def _new_version(**kwargs) -> None:
     cache.set(VERSION_KEY, str(time.time_ns()), None)
 
 
-def content_changed(**kwargs) -> None:
+def content_changed(instance=None, **kwargs) -> None:
     """Signal receiver: start a new content version now and again after commit
-    (a page built while the transaction was open must not survive it)."""
+    (a page built while the transaction was open must not survive it).
+    Drafts and pieces in review, with their bylines and topics, are not on
+    the public site: saving them leaves the cached pages alone."""
+    touches = getattr(instance, "touches_public_site", None)
+    if touches is not None and not touches():
+        return
     _new_version()
     transaction.on_commit(_new_version)
 

@@ -104,6 +104,13 @@ def piece_with(*, authors=2, topics=2, **kwargs):
     return piece
 
 
+class ReadyCommentaryFactory(CommentaryFactory):
+    """A draft that passes the checks before publishing: an author with a bio,
+    a summary and a body."""
+
+    byline = factory.RelatedFactory(BylineFactory, factory_related_name="commentary")
+
+
 class SubscriptionRequestFactory(DjangoModelFactory):
     class Meta:
         model = SubscriptionRequest

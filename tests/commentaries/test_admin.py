@@ -81,6 +81,21 @@ def form_data(series, *, authors=(), **overrides):
     return data | overrides
 
 
+def existing_bylines(piece, bylines):
+    """The inline rows a browser posts for bylines already saved."""
+    data = {"bylines-TOTAL_FORMS": str(len(bylines)), "bylines-INITIAL_FORMS": str(len(bylines))}
+    for index, byline in enumerate(bylines):
+        data |= {
+            f"bylines-{index}-id": str(byline.pk),
+            f"bylines-{index}-commentary": str(piece.pk),
+            f"bylines-{index}-position": str(byline.position),
+            f"bylines-{index}-author": str(byline.author_id),
+            f"bylines-{index}-email": byline.email,
+            f"bylines-{index}-bio": byline.bio,
+        }
+    return data
+
+
 # Change list
 
 
@@ -185,6 +200,7 @@ def test_publishing_with_a_future_time_schedules_the_piece(client, editor, pacne
     when = timezone.localtime() + timedelta(days=3)
     data = form_data(
         pacnet,
+        authors=[AuthorFactory()],
         _publish="1",
         published_at_0=when.strftime("%Y-%m-%d"),
         published_at_1=when.strftime("%H:%M:%S"),
@@ -196,9 +212,7 @@ def test_publishing_with_a_future_time_schedules_the_piece(client, editor, pacne
 
 
 def test_a_number_clash_is_a_form_error_not_a_crash(client, editor, pacnet):
-    existing = CommentaryFactory(series=pacnet, published=True, number=68)
-    existing.year = 2019
-    existing.save()
+    CommentaryFactory(series=pacnet, published=True, number=68, year=2019)
     data = form_data(pacnet, _publish="1", year="2019", number="68")
     response = client.post(ADD, data)
     assert response.status_code == 200
@@ -207,9 +221,7 @@ def test_a_number_clash_is_a_form_error_not_a_crash(client, editor, pacnet):
 
 
 def test_a_clash_on_an_existing_draft_is_reported_on_save_too(client, editor, pacnet):
-    existing = CommentaryFactory(series=pacnet, published=True, number=68)
-    existing.year = 2019
-    existing.save()
+    CommentaryFactory(series=pacnet, published=True, number=68, year=2019)
     draft = CommentaryFactory(series=pacnet)
     response = client.post(change_url(draft), form_data(pacnet, year="2019", number="68"))
     assert response.status_code == 200
@@ -218,18 +230,31 @@ def test_a_clash_on_an_existing_draft_is_reported_on_save_too(client, editor, pa
     assert draft.number is None
 
 
-def test_unpublishing_hides_the_piece_but_keeps_its_number(client, editor, pacnet):
-    piece = CommentaryFactory(series=pacnet, published=True, number=5, title="Going away")
-    data = form_data(pacnet, title="Going away", slug=piece.slug, year=piece.year, number="5")
+def test_cancelling_a_schedule_makes_a_draft_again(client, editor, pacnet):
+    piece = CommentaryFactory(series=pacnet, scheduled=True, number=5, title="Not yet")
+    when = timezone.localtime(piece.published_at)
+    data = form_data(pacnet, title="Not yet", slug=piece.slug, year=piece.year, number="5")
     data |= {
-        "published_at_0": timezone.localtime(piece.published_at).strftime("%Y-%m-%d"),
-        "published_at_1": timezone.localtime(piece.published_at).strftime("%H:%M:%S"),
+        "published_at_0": when.strftime("%Y-%m-%d"),
+        "published_at_1": when.strftime("%H:%M:%S"),
         "_unpublish": "1",
     }
     assert client.post(change_url(piece), data).status_code == 302
     piece.refresh_from_db()
     assert piece.status == Commentary.Status.DRAFT
-    assert piece.number == 5
+
+
+def test_withdrawing_a_live_piece_keeps_its_number_and_records_the_note(client, editor, pacnet):
+    piece = CommentaryFactory(series=pacnet, published=True, number=5, title="Going away")
+    url = reverse("admin:commentaries_commentary_withdraw", args=[piece.pk])
+    assert "Editors’ note" in client.get(url).content.decode()
+    response = client.post(url, {"note": ""})
+    assert response.status_code == 200  # the note is required
+    assert client.post(url, {"note": "The data behind it was wrong."}).status_code == 302
+    piece.refresh_from_db()
+    assert piece.status == Commentary.Status.WITHDRAWN
+    assert (piece.number, piece.withdrawal_note) == (5, "The data behind it was wrong.")
+    assert not Commentary.objects.published().exists()
 
 
 def test_body_is_sanitised_when_saved_from_the_admin(client, editor, pacnet):
@@ -238,23 +263,49 @@ def test_body_is_sanitised_when_saved_from_the_admin(client, editor, pacnet):
     assert Commentary.objects.get().body == "<p>Hi</p>"
 
 
-def test_bulk_actions_publish_and_unpublish(client, editor, pacnet):
-    first, second = CommentaryFactory(series=pacnet), CommentaryFactory(series=pacnet)
+def test_bulk_publish_asks_first_listing_the_numbers_then_publishes(client, editor, pacnet):
+    first = BylineFactory(commentary__series=pacnet).commentary
+    second = BylineFactory(commentary__series=pacnet).commentary
+    CommentaryFactory(series=pacnet, published=True, number=7, year=timezone.localtime().year)
     ids = [first.pk, second.pk]
-    client.post(CHANGELIST, {"action": "publish_selected", "_selected_action": ids})
-    assert Commentary.objects.published().count() == 2
-    assert sorted(Commentary.objects.values_list("number", flat=True)) == [1, 2]
-    client.post(CHANGELIST, {"action": "unpublish_selected", "_selected_action": ids})
-    assert Commentary.objects.published().count() == 0
+    asked = client.post(CHANGELIST, {"action": "publish_selected", "_selected_action": ids})
+    html = asked.content.decode()
+    assert asked.status_code == 200
+    assert "PacNet #8" in html and "PacNet #9" in html
+    assert Commentary.objects.published().count() == 1  # nothing published yet
+    client.post(
+        CHANGELIST, {"action": "publish_selected", "_selected_action": ids, "confirm": "yes"}
+    )
+    assert Commentary.objects.published().count() == 3
+    assert sorted(Commentary.objects.values_list("number", flat=True)) == [7, 8, 9]
 
 
-def test_deleting_a_published_piece_warns_and_suggests_unpublishing(client, editor, pacnet):
+def test_bulk_publish_lists_and_skips_a_piece_that_is_not_ready(client, editor, pacnet):
+    ready = BylineFactory(commentary__series=pacnet).commentary
+    empty = CommentaryFactory(series=pacnet, body="", summary="")
+    ids = [ready.pk, empty.pk]
+    html = client.post(
+        CHANGELIST, {"action": "publish_selected", "_selected_action": ids}
+    ).content.decode()
+    assert "Not published:" in html and "Add an author." in html
+    client.post(
+        CHANGELIST, {"action": "publish_selected", "_selected_action": ids, "confirm": "yes"}
+    )
+    assert list(Commentary.objects.published()) == [ready]
+
+
+def test_a_published_piece_cannot_be_deleted_even_by_an_editor(client, editor, pacnet):
     piece = CommentaryFactory(series=pacnet, published=True)
     url = reverse("admin:commentaries_commentary_delete", args=[piece.pk])
-    html = client.get(url).content.decode()
-    assert "Unpublishing hides it" in html
-    client.post(url, {"post": "yes"})
-    assert not Commentary.objects.filter(pk=piece.pk).exists()
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert Commentary.objects.filter(pk=piece.pk).exists()
+
+
+def test_an_editor_may_delete_a_draft(client, editor, pacnet):
+    draft = CommentaryFactory(series=pacnet)
+    url = reverse("admin:commentaries_commentary_delete", args=[draft.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not Commentary.objects.filter(pk=draft.pk).exists()
 
 
 # Roles
@@ -303,7 +354,7 @@ def test_contributor_cannot_publish_an_existing_draft_by_crafted_post(client, co
 
 
 def test_contributor_cannot_set_status_or_number_through_the_form(client, contributor, pacnet):
-    draft = CommentaryFactory(series=pacnet)
+    draft = CommentaryFactory(series=pacnet, created_by=contributor)
     data = form_data(pacnet, status="published", number="9", year="2020")
     data["published_at_0"] = "2020-01-01"
     data["published_at_1"] = "00:00:00"
@@ -389,12 +440,12 @@ def test_every_save_keeps_a_version_and_restore_brings_back_the_old_body(client,
     assert oldest.revision.user == editor
 
     revision_url = reverse("admin:commentaries_commentary_revision", args=[piece.pk, oldest.pk])
-    form = client.get(revision_url).context["adminform"].form
-    assert form.initial["body"] == "<p>First thoughts.</p>"
+    html = client.get(revision_url).content.decode()
+    assert "<del>Second</del><ins>First</ins>" in html
     piece.refresh_from_db()
     assert piece.body == "<p>Second thoughts.</p>"  # looking does not restore
 
-    response = client.post(revision_url, form_data(pacnet, body=form.initial["body"]))
+    response = client.post(revision_url, {"confirm": "yes"})
     assert response.status_code == 302
     piece.refresh_from_db()
     assert piece.body == "<p>First thoughts.</p>"
@@ -445,7 +496,7 @@ def test_every_editors_page_works_on_the_demo_archive(client, editor, django_ass
         change_url(published),
         change_url(draft),
         reverse("admin:commentaries_commentary_history", args=[published.pk]),
-        reverse("admin:commentaries_commentary_delete", args=[published.pk]),
+        reverse("admin:commentaries_commentary_delete", args=[draft.pk]),
         reverse("admin:authors_author_changelist"),
         reverse("admin:authors_author_change", args=[published.bylines.first().author_id]),
         reverse("admin:commentaries_series_changelist"),
@@ -489,37 +540,39 @@ def test_topics_are_found_by_autocomplete_and_saved(client, editor, pacnet):
     assert list(Commentary.objects.get().topics.all()) == [security]
 
 
-def test_contributor_cannot_publish_by_restoring_a_published_version(client, pacnet):
+def test_contributor_cannot_restore_onto_a_piece_that_is_not_their_draft(client, pacnet):
     editor = UserFactory(username="editor", groups=["Editors"])
     client.force_login(editor)
-    client.post(ADD, form_data(pacnet, _publish="1"))
+    client.post(ADD, form_data(pacnet, authors=[AuthorFactory()], _publish="1"))
     piece = Commentary.objects.get()
-    client.post(change_url(piece), form_data(pacnet, _unpublish="1", year=piece.year, number=1))
-    published_version = Version.objects.get_for_object(piece).last()
-    assert published_version.field_dict["status"] == "published"
+    client.post(change_url(piece), form_data(pacnet, title="Edited", slug=piece.slug))
+    first_version = Version.objects.get_for_object(piece).last()
 
     client.force_login(UserFactory(username="contributor", groups=["Contributors"]))
-    url = reverse("admin:commentaries_commentary_revision", args=[piece.pk, published_version.pk])
-    assert client.post(url, form_data(pacnet)).status_code == 403
+    url = reverse("admin:commentaries_commentary_revision", args=[piece.pk, first_version.pk])
+    assert client.post(url, {"confirm": "yes"}).status_code == 403
     piece.refresh_from_db()
-    assert piece.status == Commentary.Status.DRAFT
+    assert piece.is_live
 
 
-def test_clearing_the_publish_time_of_a_published_piece_is_a_form_error(client, editor, pacnet):
+def test_a_live_pieces_publish_time_and_number_are_not_in_the_form(client, editor, pacnet):
     piece = CommentaryFactory(series=pacnet, published=True, number=3)
-    data = form_data(pacnet, slug=piece.slug, year=piece.year, number="3")
-    response = client.post(change_url(piece), data)
-    assert response.status_code == 200
-    assert "A published piece needs a publish time." in response.content.decode()
+    byline = BylineFactory(commentary=piece)
+    data = form_data(pacnet, slug=piece.slug, year="1999", number="4", title="Retitled")
+    data |= existing_bylines(piece, [byline])
+    assert client.post(change_url(piece), data).status_code == 302
+    before = piece.published_at
     piece.refresh_from_db()
-    assert piece.published_at is not None
+    assert (piece.title, piece.number, piece.published_at) == ("Retitled", 3, before)
 
 
 def test_contributor_gets_a_form_error_for_a_slug_taken_in_the_same_year(
     client, contributor, pacnet
 ):
     CommentaryFactory(series=pacnet, published=True, year=2024, slug="taken")
-    unpublished = CommentaryFactory(series=pacnet, year=2024, number=99, slug="free")
+    unpublished = CommentaryFactory(
+        series=pacnet, year=2024, number=99, slug="free", created_by=contributor
+    )
     response = client.post(change_url(unpublished), form_data(pacnet, slug="taken"))
     assert response.status_code == 200
     unpublished.refresh_from_db()

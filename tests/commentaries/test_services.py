@@ -2,13 +2,14 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
 from django.utils import timezone
 
 from commentaries.models import Commentary, Series
-from commentaries.services import commentary_publish, commentary_unpublish
-from tests.factories import CommentaryFactory, SeriesFactory
+from commentaries.services import commentary_publish, commentary_unschedule
+from tests.factories import ReadyCommentaryFactory as CommentaryFactory
+from tests.factories import SeriesFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -90,13 +91,24 @@ def test_two_pieces_with_the_same_title_get_distinct_slugs():
     assert two.slug == "same-2"
 
 
-def test_unpublishing_hides_the_piece_and_keeps_its_number():
-    piece = commentary_publish(commentary=CommentaryFactory(), at=IN_2019)
-    commentary_unpublish(commentary=piece)
+def test_cancelling_a_schedule_makes_a_draft_and_frees_its_provisional_number():
+    piece = commentary_publish(
+        commentary=CommentaryFactory(), at=timezone.now() + timedelta(hours=2)
+    )
+    assert piece.number == 1
+    commentary_unschedule(commentary=piece)
     piece.refresh_from_db()
     assert piece.status == Commentary.Status.DRAFT
-    assert piece.number == 1
+    assert piece.number is None
     assert not Commentary.objects.published().exists()
+
+
+def test_a_live_piece_cannot_be_taken_back_to_draft_even_by_the_system():
+    piece = commentary_publish(commentary=CommentaryFactory(), at=IN_2019)
+    with pytest.raises(PermissionDenied):
+        commentary_unschedule(commentary=piece)
+    piece.refresh_from_db()
+    assert piece.is_live
 
 
 @pytest.mark.django_db(transaction=True)

@@ -301,11 +301,10 @@ def test_a_live_piece_wins_over_another_pieces_former_address(client):
     assert client.get(newcomer.get_absolute_url()).status_code == 200
 
 
-def test_former_address_of_an_unpublished_piece_is_404(client):
-    piece = CommentaryFactory(published=True, slug="first")
+def test_former_address_of_a_piece_not_live_yet_is_404(client):
+    piece = CommentaryFactory(scheduled=True, slug="first")
     old_url = piece.get_absolute_url()
     piece.slug = "second"
-    piece.status = Commentary.Status.DRAFT
     piece.save()
     assert client.get(old_url).status_code == 404
 
@@ -486,7 +485,7 @@ def test_staff_preview_renders_the_readers_template_and_is_never_cached(admin_cl
 
 
 def test_staff_preview_of_a_scheduled_piece(admin_client):
-    piece = CommentaryFactory(scheduled=True, title="Coming soon")
+    piece = BylineFactory(commentary__scheduled=True, commentary__title="Coming soon").commentary
     commentary_publish(commentary=piece, at=timezone.now() + timedelta(days=2))
     response = admin_client.get(reverse("commentaries:preview", args=[piece.pk]))
     assert "Coming soon" in html(response)

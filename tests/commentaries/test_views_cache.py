@@ -27,6 +27,7 @@ def test_publishing_a_piece_refreshes_cached_pages(client):
     series = SeriesFactory()
     client.get("/")
     piece = CommentaryFactory(series=series, title="Fresh news")
+    BylineFactory(commentary=piece)
     commentary_publish(commentary=piece)
     assert "Fresh news" in client.get("/").content.decode()
 
@@ -175,6 +176,7 @@ def test_a_listings_menus_follow_a_publish(client):
     from tests.factories import TopicFactory
 
     piece.topics.add(TopicFactory(name="Whaling", slug="whaling"))
+    BylineFactory(commentary=piece)
     commentary_publish(commentary=piece)
     page = client.get("/pacnet/?page=2").content.decode()
     assert 'value="whaling"' in page
