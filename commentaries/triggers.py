@@ -280,14 +280,14 @@ def ensure_triggers(*, using="default", **kwargs):
 
 
 def create_published_keeps_number(connection) -> None:
-    """Create the live-number guard from the definitions above (migration 0008)."""
+    """Create the live-number guard from the definitions above (migration
+    0008). On SQLite, `ensure_triggers` creates it once every migration has
+    run: a trigger there must not exist while a table it reads is rebuilt."""
     name = "commentaries_published_keeps_number"
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
             cursor.execute(POSTGRESQL_FUNCTIONS[name])
             cursor.execute(POSTGRESQL_TRIGGERS[name])
-        elif connection.vendor == "sqlite":
-            cursor.execute(SQLITE_TRIGGERS[name])
 
 
 def drop_published_keeps_number(connection) -> None:

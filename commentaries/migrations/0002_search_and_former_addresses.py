@@ -171,7 +171,8 @@ DROP FUNCTION IF EXISTS commentaries_strip_tags(text);
 
 # SQLite drops triggers whenever Django rebuilds a table, so its trigger has one
 # definition, in commentaries/triggers.py, re-created after every migrate.
-SQLITE_FORWARD = list(SQLITE_TRIGGERS.values())
+# Only the former-address trigger is this migration's (later ones add theirs).
+SQLITE_FORWARD = [SQLITE_TRIGGERS["commentaries_remember_address"]]
 
 SQLITE_BACKWARD = "DROP TRIGGER IF EXISTS commentaries_remember_address;"
 

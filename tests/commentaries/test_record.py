@@ -154,6 +154,20 @@ def test_a_hand_set_number_is_kept_with_a_warning_when_out_of_order(pacnet, edit
     ]
 
 
+def test_an_imported_number_is_never_dealt_again(pacnet, editor):
+    imported = CommentaryFactory(
+        series=pacnet,
+        scheduled=True,
+        number=5,
+        year=THIS_YEAR,
+        number_origin=Commentary.NumberOrigin.IMPORTED,
+    )
+    sooner = commentary_publish(
+        commentary=ReadyCommentaryFactory(series=pacnet), user=editor, at=in_days(0.5)
+    )
+    assert numbers(imported, sooner) == [5, 6]
+
+
 def test_an_assigned_number_never_warns(pacnet, editor):
     piece = commentary_publish(commentary=ReadyCommentaryFactory(series=pacnet), user=editor)
     assert numbering.order_warnings(commentary=piece) == []

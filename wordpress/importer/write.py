@@ -223,6 +223,10 @@ class Writer:
         if plan.pdf is not None:
             commentary.pdf = self.store_pdf(plan.pdf, log, plan.year) or commentary.pdf
         original = self.index.number(commentary, log)
+        # A number carried over from WordPress is kept as it is; publishing
+        # never deals it again (commentaries/numbering.py).
+        if commentary.number is not None and not commentary.suffix:
+            commentary.number_origin = Commentary.NumberOrigin.IMPORTED
         if commentary.pk is None or commentary.slug != plan.slug:
             commentary.slug = self.index.free_slug(commentary, plan.slug)
         # Foreign keys point at rows this run just read or wrote, and numbers
