@@ -184,6 +184,7 @@ def test_numbers_of_an_unnumbered_series_stay_empty(editor):
 # The database's guard
 
 
+@pytest.mark.sqlite
 def test_a_raw_save_that_renumbers_a_published_piece_fails_at_the_database(pacnet):
     piece = CommentaryFactory(series=pacnet, published=True, number=5, year=2024)
     for field, value in (("number", 6), ("year", 2023), ("suffix", "R"), ("status", "draft")):
@@ -203,6 +204,7 @@ def test_a_raw_save_that_renumbers_a_published_piece_fails_at_the_database(pacne
     )
 
 
+@pytest.mark.sqlite
 def test_a_withdrawn_piece_keeps_its_number_at_the_database_too(pacnet, editor):
     piece = CommentaryFactory(series=pacnet, published=True, number=5, year=2024)
     piece = commentary_withdraw(commentary=piece, user=editor, note="Wrong data.")
@@ -210,12 +212,14 @@ def test_a_withdrawn_piece_keeps_its_number_at_the_database_too(pacnet, editor):
         Commentary.objects.filter(pk=piece.pk).update(number=None)
 
 
+@pytest.mark.sqlite
 def test_a_scheduled_pieces_number_may_still_move(pacnet):
     piece = CommentaryFactory(series=pacnet, scheduled=True, number=5, year=THIS_YEAR)
     Commentary.objects.filter(pk=piece.pk).update(number=6)
     assert numbers(piece) == [6]
 
 
+@pytest.mark.sqlite
 def test_the_renumber_service_is_the_one_documented_way(pacnet, editor, contributor):
     piece = CommentaryFactory(series=pacnet, published=True, number=5, year=2024)
     with pytest.raises(PermissionDenied):
