@@ -51,8 +51,11 @@ AUTHOR_PUBLIC_FIELDS = ("name", "email", "show_email", "photo", "short_bio", "lo
 
 
 def remember_author_text(sender, instance, raw=False, **kwargs):
-    """pre_save receiver for authors: the public text as stored."""
-    if raw or instance.pk is None:
+    """pre_save receiver for authors: the public text as stored, read only
+    inside a revision (an admin save), so imports pay no query for it."""
+    import reversion
+
+    if raw or instance.pk is None or not reversion.is_active():
         return
     instance._public_text_before = (
         sender.objects.filter(pk=instance.pk).values(*AUTHOR_PUBLIC_FIELDS).first()

@@ -360,4 +360,6 @@ def test_new_posts_by_known_authors_cost_queries_per_batch_not_per_post(import_w
         counts.append(len(queries))
     # Exact for these seeded files (make_wxr: same seed, same file): 400 posts,
     # two batches of 200, cost about what 200 do; never a query per post.
-    assert counts == {"postgresql": [31, 23], "sqlite": [37, 34]}[connection.vendor]
+    # SQLite splits a bulk insert by its bound-parameter limit, so each column
+    # of the commentary table counts there.
+    assert counts == {"postgresql": [31, 23], "sqlite": [38, 36]}[connection.vendor]
