@@ -274,14 +274,14 @@ def ensure_triggers(*, using="default", **kwargs):
             if name == "commentaries_published_keeps_number" and (
                 "commentaries_renumberpermit" not in tables
             ):
-                continue  # created by migration 0008 with the table it reads
+                continue  # created once migration 0009 has made the table it reads
             if name not in present:
                 cursor.execute(sql)
 
 
 def create_published_keeps_number(connection) -> None:
     """Create the live-number guard from the definitions above (migration
-    0008). On SQLite, `ensure_triggers` creates it once every migration has
+    0009). On SQLite, `ensure_triggers` creates it once every migration has
     run: a trigger there must not exist while a table it reads is rebuilt."""
     name = "commentaries_published_keeps_number"
     if connection.vendor == "postgresql":

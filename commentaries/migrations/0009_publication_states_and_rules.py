@@ -29,7 +29,7 @@ def drafts_belong_to_their_last_editor(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commentaries', '0007_topic_links_indexed_by_topic_then_piece'),
+        ('commentaries', '0008_go_live'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
