@@ -13,7 +13,7 @@ from commentaries.services import commentary_publish
 from commentaries.signals import piece_went_live
 from subscriptions.editions import render_edition
 from subscriptions.models import Delivery, Edition, SeriesNewsletter
-from tests.factories import CommentaryFactory, SeriesFactory
+from tests.factories import CommentaryFactory, ReadyCommentaryFactory, SeriesFactory
 
 from .edition_helpers import confirmed, live_piece
 
@@ -36,7 +36,7 @@ def test_publishing_now_sends_the_edition_to_confirmed_subscribers(
 ):
     readers = confirmed(pacnet, 2)
     confirmed(SeriesFactory(), 1)  # another series' subscriber gets nothing
-    piece = CommentaryFactory(series=pacnet, title="Alliances at sea")
+    piece = ReadyCommentaryFactory(series=pacnet, title="Alliances at sea")
 
     with django_capture_on_commit_callbacks(execute=True):
         commentary_publish(commentary=piece)
@@ -56,7 +56,7 @@ def test_the_signal_is_sent_once_per_publication(pacnet, django_capture_on_commi
 
     piece_went_live.connect(listener)
     try:
-        piece = CommentaryFactory(series=pacnet)
+        piece = ReadyCommentaryFactory(series=pacnet)
         with django_capture_on_commit_callbacks(execute=True):
             commentary_publish(commentary=piece)
         assert golive.announce_due() == 0
@@ -70,7 +70,7 @@ def test_a_scheduled_piece_is_announced_by_the_tick_once_its_time_has_come(
     pacnet, django_capture_on_commit_callbacks
 ):
     confirmed(pacnet, 1)
-    piece = CommentaryFactory(series=pacnet)
+    piece = ReadyCommentaryFactory(series=pacnet)
     with django_capture_on_commit_callbacks(execute=True):
         commentary_publish(commentary=piece, at=timezone.now() + timedelta(hours=2))
     assert not Edition.objects.exists()
@@ -96,7 +96,7 @@ def test_old_pieces_and_pieces_live_before_the_tick_existed_send_nothing(pacnet)
 def test_an_on_demand_series_waits_for_an_editor(pacnet, django_capture_on_commit_callbacks):
     SeriesNewsletter.objects.create(series=pacnet, mode=SeriesNewsletter.Mode.ON_DEMAND)
     confirmed(pacnet, 2)
-    piece = CommentaryFactory(series=pacnet)
+    piece = ReadyCommentaryFactory(series=pacnet)
     with django_capture_on_commit_callbacks(execute=True):
         commentary_publish(commentary=piece)
     edition = Edition.objects.get()
@@ -107,7 +107,7 @@ def test_an_on_demand_series_waits_for_an_editor(pacnet, django_capture_on_commi
 
 def test_a_series_nobody_may_subscribe_to_has_no_editions(django_capture_on_commit_callbacks):
     series = SeriesFactory(subscribable=False)
-    piece = CommentaryFactory(series=series)
+    piece = ReadyCommentaryFactory(series=series)
     with django_capture_on_commit_callbacks(execute=True):
         commentary_publish(commentary=piece)
     assert not Edition.objects.exists()
