@@ -34,6 +34,7 @@ from .admin_forms import (
     intent_of,
 )
 from .admin_history import compare_restore, compare_versions
+from .admin_pickers import RespondsToPickerMixin
 from .models import Byline, Commentary, Series, Topic
 from .rules import Action
 from .services import (
@@ -154,7 +155,7 @@ def commentary_status(commentary):
 
 
 @admin.register(Commentary)
-class CommentaryAdmin(EditingAdminMixin, VersionAdmin):
+class CommentaryAdmin(EditingAdminMixin, RespondsToPickerMixin, VersionAdmin):
     editing_form_label = "piece"
     form = CommentaryAdminForm
     change_form_template = "admin/commentaries/commentary/change_form.html"

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.flatpages.admin import FlatPageAdmin
 from django.contrib.flatpages.forms import FlatpageForm
 from django.contrib.flatpages.models import FlatPage
+from django.contrib.sites.shortcuts import get_current_site
 from django_ckeditor_5.widgets import CKEditor5Widget
 
 from pacforum.sanitizer import sanitize_html
@@ -27,3 +28,9 @@ class PageAdmin(FlatPageAdmin):
     """Static pages (“About”, “History of the Forum”) with the same editor."""
 
     form = PageAdminForm
+
+    def get_changeform_initial_data(self, request):
+        # A new page belongs to this site unless the editor says otherwise.
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("sites", [get_current_site(request).pk])
+        return initial

@@ -330,6 +330,7 @@ def connect_invalidation() -> None:
         "authors.Author",
         "authors.Affiliation",
         "authors.Organization",
+        "authors.FormerSlug",
         "flatpages.FlatPage",
         "redirects.Redirect",
         "sites.Site",
