@@ -81,7 +81,10 @@ def test_no_change_list_column_is_narrower_than_its_header_word(live_server, adm
                  probe.style.textTransform = getComputedStyle(text).textTransform;
                  probe.style.letterSpacing = getComputedStyle(text).letterSpacing;
                  document.body.appendChild(probe);
-                 const widest = Math.max(...words.map(w => { probe.textContent = w; return probe.getBoundingClientRect().width; }));
+                 const widest = Math.max(...words.map(w => {
+                   probe.textContent = w;
+                   return probe.getBoundingClientRect().width;
+                 }));
                  probe.remove();
                  return th.getBoundingClientRect().width + 0.5 < widest;
                }).map(th => th.textContent.trim())"""
