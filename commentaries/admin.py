@@ -35,6 +35,7 @@ from .admin_forms import (
 )
 from .admin_history import compare_restore, compare_versions
 from .admin_pickers import RespondsToPickerMixin
+from .admin_signoff import SignoffAdminMixin
 from .models import Byline, Commentary, Series, Topic
 from .rules import Action
 from .services import (
@@ -155,7 +156,7 @@ def commentary_status(commentary):
 
 
 @admin.register(Commentary)
-class CommentaryAdmin(EditingAdminMixin, RespondsToPickerMixin, VersionAdmin):
+class CommentaryAdmin(EditingAdminMixin, SignoffAdminMixin, RespondsToPickerMixin, VersionAdmin):
     editing_form_label = "piece"
     form = CommentaryAdminForm
     change_form_template = "admin/commentaries/commentary/change_form.html"

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", public_page(views.HomeView.as_view()), name="home"),
     path("search/", public_page(views.SearchView.as_view(), query=SEARCH), name="search"),
     path("preview/<int:pk>/", views.CommentaryPreviewView.as_view(), name="preview"),
+    path("preview/signoff/<str:token>/", views.SignoffPreviewView.as_view(), name="signoff"),
     path("topics/", public_page(views.TopicListView.as_view()), name="topics"),
     path(
         "topics/<slug:slug>/", public_page(views.TopicView.as_view(), query=LISTING), name="topic"

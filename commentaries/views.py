@@ -1,12 +1,18 @@
 from django.conf import settings
 from django.db.models import Q
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView, TemplateView
 
+from pacforum.editing.services import preview_link_valid
 from pacforum.pagecache import per_content_version
 from pacforum.pagination import paginator_with_count
 
@@ -297,6 +303,34 @@ class CommentaryPreviewView(CommentaryView):
         response["X-Robots-Tag"] = "noindex, nofollow"
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+class SignoffPreviewView(CommentaryPreviewView):
+    """A piece that is not published yet, for an outside author to sign off:
+    no login, through an unguessable link that expires and can be revoked
+    (pacforum.editing). Marked as a preview, never indexed, never cached."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.link = preview_link_valid(model=Commentary, token=self.kwargs["token"])
+        if self.link is None:
+            raise Http404("This preview link has expired or was revoked.")
+        return super(CommentaryPreviewView, self).dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        piece = get_object_or_404(Commentary, pk=self.link.object_id)
+        if piece.is_live:  # signed off and published since: the real page
+            return HttpResponseRedirect(piece.get_absolute_url())
+        return super().get(request, *args, **kwargs)
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(
+            selectors.for_reading(Commentary.objects.all()), pk=self.link.object_id
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["not_published_preview"] = self.link
+        return context
 
 
 class CitationView(CommentaryView):

@@ -20,8 +20,8 @@ from .models import FormDraft
 
 STALE_MESSAGE = (
     "{who} saved this {what} at {when}, after you opened it. Your changes were not saved; "
-    "they are kept (see “Your refused save” above) and still in the form. Compare the two "
-    "versions below, then Save again to replace theirs with yours, or reload the page to "
+    "they are kept (“Your refused save” above) and still in the form. Compare the two "
+    "versions above, then Save again to replace theirs with yours, or reload the page to "
     "start from theirs."
 )
 TAG = re.compile(r"<[^>]+>")

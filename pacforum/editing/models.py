@@ -63,3 +63,29 @@ class FormDraft(models.Model):
         for name, values in self.data.items():
             data.setlist(name, values)
         return data
+
+
+class PreviewLink(models.Model):
+    """A link that shows a record that is not published yet to someone
+    without an account (an outside author signing off their piece).
+    Unguessable (256 random bits), it expires, and an editor may revoke it."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.CharField(max_length=64)
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="preview_link_record")]
+
+    def __str__(self):
+        return f"Preview link for {self.content_type.model} {self.object_id}"
+
+    def is_valid(self, now) -> bool:
+        return self.revoked_at is None and self.expires_at > now

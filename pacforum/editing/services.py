@@ -9,6 +9,7 @@ one record from losing each other's typing.
   record itself.
 """
 
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import EditLock, FormDraft
+from .models import EditLock, FormDraft, PreviewLink
 
 # Form fields never kept in a draft.
 NOT_KEPT = {"csrfmiddlewaretoken", "_autosave", "_continue", "_save", "_publish", "_unpublish"}
@@ -131,3 +132,38 @@ def draft_clear_autosave(*, user, model, object_id) -> None:
     drafts_of(user=user, model=model, object_id=object_id).filter(
         kind=FormDraft.Kind.AUTOSAVE
     ).delete()
+
+
+def preview_link_create(*, obj, user, days: int = 7):
+    """A new sign-off link to `obj`, valid for `days` days."""
+    return PreviewLink.objects.create(
+        **_key(type(obj), obj.pk),
+        token=secrets.token_urlsafe(32),
+        created_by=user,
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+
+
+def preview_link_revoke(*, link) -> None:
+    if link.revoked_at is None:
+        link.revoked_at = timezone.now()
+        link.save(update_fields=["revoked_at"])
+
+
+def preview_links_of(obj):
+    return PreviewLink.objects.filter(**_key(type(obj), obj.pk))
+
+
+def preview_link_valid(*, model, token: str):
+    """The live (not revoked, not expired) link with this token to a `model`
+    record, or None."""
+    link = (
+        PreviewLink.objects.filter(
+            content_type=ContentType.objects.get_for_model(model), token=token
+        )
+        .select_related("content_type")
+        .first()
+    )
+    if link is None or not link.is_valid(timezone.now()):
+        return None
+    return link

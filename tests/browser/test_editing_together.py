@@ -1,6 +1,9 @@
 """Two editors on one piece in Chromium: a stale save is refused with the
 comparison, typing survives a closed tab, and a lock lapses by itself."""
 
+import os
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -11,6 +14,7 @@ from tests.factories import CommentaryFactory, SeriesFactory, UserFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a-long-test-password"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -60,6 +64,8 @@ def test_the_second_save_is_refused_with_both_versions(browser, live_server, pie
     expect(conflict.locator("del")).to_contain_text("Ports and cables")
     expect(conflict.locator("ins")).to_contain_text("Harbours")
     expect(bo.get_by_label("Title")).to_have_value("Harbours in the Pacific")
+    if os.environ.get("UPDATE_SCREENSHOTS"):
+        bo.screenshot(path=DOCS_SCREENSHOTS / "admin-stale-save.png")
     assert Commentary.objects.get().title == "Ports and cables in the Pacific"
     refused = FormDraft.objects.get(kind=FormDraft.Kind.REFUSED)
     assert refused.data["title"] == ["Harbours in the Pacific"]

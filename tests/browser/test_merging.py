@@ -1,5 +1,8 @@
 """An editor merges two records of one author in Chromium."""
 
+import os
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -40,6 +43,10 @@ def test_merge_keeps_both_bios_as_chosen_and_redirects_the_old_profile(live_serv
     # "Show email" defaults to on: one of the records printed its email.
     expect(page.locator(f"#id_show_email_{other.pk}")).to_be_checked()
     page.get_by_label(f"keep Ana Lee’s record ({keep.slug})").check()
+    if os.environ.get("UPDATE_SCREENSHOTS"):
+        page.set_viewport_size({"width": 1280, "height": 800})
+        docs = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+        page.screenshot(path=docs / "admin-merge-authors.png", full_page=True)
     page.locator("#id_long_bio_both").check()
     page.get_by_role("button", name="Merge").click()
     expect(page.locator(".messagelist")).to_contain_text("Merged Ana Lee into Ana Lee")
