@@ -15,7 +15,12 @@ from django.test import override_settings
 from commentaries.services import commentary_publish
 from commentaries.site_state import site_state
 from pacforum.cache import FailSafeRedisCache
-from tests.factories import BylineFactory, CommentaryFactory, SeriesFactory
+from tests.factories import (
+    BylineFactory,
+    CommentaryFactory,
+    ReadyCommentaryFactory,
+    SeriesFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +59,7 @@ def test_publishing_refreshes_pages_cached_in_redis(client):
     series = SeriesFactory()
     assert client.get("/")["X-Cache"] == "miss"
     assert client.get("/")["X-Cache"] == "hit"
-    piece = CommentaryFactory(series=series, title="Breaking analysis")
+    piece = ReadyCommentaryFactory(series=series, title="Breaking analysis")
     commentary_publish(commentary=piece)
     response = client.get("/")
     assert response["X-Cache"] == "miss"
