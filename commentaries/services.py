@@ -134,28 +134,27 @@ def _redeal(before: Commentary, after: Commentary) -> None:
     after.refresh_from_db(fields=["number", "year", "suffix"])
 
 
-@transaction.atomic
-def commentary_submit(*, commentary: Commentary, user=None) -> Commentary:
-    """Draft → in review."""
+def _move_before_publication(commentary, user, action, status) -> Commentary:
+    """Move a piece between draft and review: the rules decide, on the stored row."""
     stored = _stored(commentary)
-    authorize(user, Action.SUBMIT, stored)
-    stored.status = Commentary.Status.REVIEW
+    authorize(user, action, stored)
+    stored.status = status
     stored.last_edited_by = user or stored.last_edited_by
     stored.save(update_fields=["status", "last_edited_by", "updated_at"])
     commentary.status = stored.status
     return stored
+
+
+@transaction.atomic
+def commentary_submit(*, commentary: Commentary, user=None) -> Commentary:
+    """Draft → in review."""
+    return _move_before_publication(commentary, user, Action.SUBMIT, Commentary.Status.REVIEW)
 
 
 @transaction.atomic
 def commentary_return_to_draft(*, commentary: Commentary, user=None) -> Commentary:
     """In review → draft."""
-    stored = _stored(commentary)
-    authorize(user, Action.RETURN, stored)
-    stored.status = Commentary.Status.DRAFT
-    stored.last_edited_by = user or stored.last_edited_by
-    stored.save(update_fields=["status", "last_edited_by", "updated_at"])
-    commentary.status = stored.status
-    return stored
+    return _move_before_publication(commentary, user, Action.RETURN, Commentary.Status.DRAFT)
 
 
 @transaction.atomic
