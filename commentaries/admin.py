@@ -65,6 +65,7 @@ class SeriesAdmin(VersionAdmin):
     fieldsets = [
         (None, {"fields": ["name", "slug", "short_label", "description", "disclaimer"]}),
         ("Numbering and subscriptions", {"fields": ["numbering", "subscribable", "position"]}),
+        ("Image for sharing", {"fields": ["image", "image_alt"]}),
     ]
 
 
@@ -206,6 +207,7 @@ class CommentaryAdmin(EditingAdminMixin, SignoffAdminMixin, RespondsToPickerMixi
             },
         ),
         ("Related", {"fields": ["responds_to", "topics"]}),
+        ("Image", {"fields": ["image", "image_alt"]}),
         (
             "Files and provenance",
             {

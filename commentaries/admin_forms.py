@@ -50,6 +50,8 @@ class SeriesAdminForm(RichTextAdminForm):
             "numbering",
             "subscribable",
             "position",
+            "image",
+            "image_alt",
         ]
 
 
@@ -74,6 +76,8 @@ class CommentaryAdminForm(RichTextAdminForm):
             "responds_to",
             "topics",
             "pdf",
+            "image",
+            "image_alt",
             "original_publication",
             "original_url",
         ]

@@ -21,8 +21,9 @@ def json_ld(data: dict):
     )
 
 
-def commentary_json_ld(commentary, *, url: str, absolute, publisher: str):
-    """`absolute` turns a path into an absolute URL."""
+def commentary_json_ld(commentary, *, url: str, absolute, publisher: str, image=None):
+    """`absolute` turns a path into an absolute URL; `image` is the piece's
+    shared image (a `pacforum.images.ResponsiveImage`), if any."""
     authors = []
     for byline in commentary.bylines.all():
         author = byline.author
@@ -73,6 +74,13 @@ def commentary_json_ld(commentary, *, url: str, absolute, publisher: str):
     ]
     if corrections:
         data["correction"] = corrections
+    if image is not None:
+        data["image"] = {
+            "@type": "ImageObject",
+            "url": absolute(image.share.url),
+            "width": image.share.width,
+            "height": image.share.height,
+        } | ({"caption": image.alt} if image.alt else {})
     if commentary.pdf:
         data["encoding"] = {
             "@type": "MediaObject",

@@ -12,10 +12,11 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
+from pacforum.images import renditions_on_save, responsive_image
 from pacforum.links import cached_reverse
 from pacforum.models import TimestampedModel
 from pacforum.sanitizer import sanitize_html
-from pacforum.uploads import PDFUploadField, validate_pdf_upload
+from pacforum.uploads import ImageUploadField, PDFUploadField, validate_pdf_upload
 
 from .numbering import format_display_title, format_label, normalise_suffix, number_year
 
@@ -43,12 +44,45 @@ RESERVED_SLUGS = {
 }
 
 
+IMAGE_HELP = (
+    "A PNG, JPEG, GIF or WebP image, at least 1200 pixels wide for sharing on social "
+    "media; smaller sizes for phones are made when it is saved."
+)
+ALT_HELP = "What the image shows, for readers who cannot see it (required with an image)."
+
+
+def image_has_alt(name):
+    return models.CheckConstraint(
+        condition=Q(image="") | ~Q(image_alt=""),
+        name=name,
+        violation_error_message="Describe the image for readers who cannot see it.",
+    )
+
+
+class SharedImageMixin:
+    """The image fields' behaviour: sizes made when a new image is saved, and
+    the image ready for templates and link previews."""
+
+    def save_image_renditions(self):
+        self.image_renditions = renditions_on_save(self.image, self.image_renditions)
+
+    @property
+    def own_image(self):
+        return responsive_image(
+            self.image,
+            self.image_renditions,
+            alt=self.image_alt,
+            width=self.image_width,
+            height=self.image_height,
+        )
+
+
 def validate_series_slug(value):
     if value in RESERVED_SLUGS:
         raise ValidationError("“%(value)s” is used by the site itself.", params={"value": value})
 
 
-class Series(TimestampedModel):
+class Series(SharedImageMixin, TimestampedModel):
     class Numbering(models.TextChoices):
         YEARLY = "yearly", "Restarts every year"
         CONTINUOUS = "continuous", "Runs on across years"
@@ -83,17 +117,34 @@ class Series(TimestampedModel):
     position = models.PositiveSmallIntegerField(
         default=0, help_text="Lower numbers come first in menus and on the home page."
     )
+    image = ImageUploadField(
+        upload_to="images/series/",
+        blank=True,
+        width_field="image_width",
+        height_field="image_height",
+        verbose_name="default image",
+        help_text="Shown when a piece of the series without an image of its own is shared. "
+        + IMAGE_HELP,
+    )
+    image_alt = models.CharField(
+        max_length=300, blank=True, verbose_name="default image description", help_text=ALT_HELP
+    )
+    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_renditions = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["position", "name"]
         verbose_name = "series"
         verbose_name_plural = "series"
+        constraints = [image_has_alt("series_image_has_alt")]
 
     def __str__(self):
         return self.name
 
     def save(self, *args, **kwargs):
         self.disclaimer = sanitize_html(self.disclaimer)
+        self.save_image_renditions()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -207,7 +258,7 @@ class CommentaryQuerySet(models.QuerySet):
         return self.filter(series=series)
 
 
-class Commentary(TimestampedModel):
+class Commentary(SharedImageMixin, TimestampedModel):
     Status = Status
     NumberOrigin = NumberOrigin
     PUBLIC_STATUSES = PUBLIC_STATUSES
@@ -262,6 +313,20 @@ class Commentary(TimestampedModel):
         validators=[validate_pdf_upload],
         help_text="The printable version, if there is one (a real PDF, up to 20 MB).",
     )
+    image = ImageUploadField(
+        upload_to="images/%Y/",
+        blank=True,
+        width_field="image_width",
+        height_field="image_height",
+        help_text="Shown at the top of the piece and when it is shared; without one, the "
+        "series’ default image is shared. " + IMAGE_HELP,
+    )
+    image_alt = models.CharField(
+        max_length=300, blank=True, verbose_name="image description", help_text=ALT_HELP
+    )
+    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_renditions = models.JSONField(default=dict, blank=True, editable=False)
     original_publication = models.CharField(
         max_length=255, blank=True, help_text="“Originally published in …”, if it was."
     )
@@ -353,6 +418,7 @@ class Commentary(TimestampedModel):
             models.CheckConstraint(
                 condition=Q(status__in=Status.values), name="commentary_status_valid"
             ),
+            image_has_alt("commentary_image_has_alt"),
         ]
 
     def __str__(self):
@@ -363,6 +429,7 @@ class Commentary(TimestampedModel):
         self.suffix = normalise_suffix(self.suffix)
         if not self.slug:
             self.slug = slugify(self.title)[:200] or "commentary"
+        self.save_image_renditions()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -417,6 +484,11 @@ class Commentary(TimestampedModel):
             {"noted_at": datetime.fromisoformat(note["noted_at"]), "text": note["text"]}
             for note in self.corrections or []
         ]
+
+    @property
+    def share_image(self):
+        """The image shown when the piece is shared: its own, else its series' default."""
+        return self.own_image or self.series.own_image
 
     @property
     def is_scheduled(self):

@@ -26,6 +26,13 @@ from .site_state import series_by_slug
 PAGE_SIZE = 20
 
 
+def share_image_context(request, image):
+    """Open Graph / Twitter card image for the page's meta tags (absolute URL)."""
+    if image is None:
+        return {}
+    return {"share_image": image, "share_image_url": request.build_absolute_uri(image.share.url)}
+
+
 class PublishedMixin:
     """Readers see published pieces whose time has come; nothing else."""
 
@@ -108,7 +115,11 @@ class SeriesView(FilteredListMixin, ListView):
         return f"series-menus:{self.series.pk}"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(series=self.series, **kwargs)
+        return super().get_context_data(
+            series=self.series,
+            **share_image_context(self.request, self.series.own_image),
+            **kwargs,
+        )
 
 
 class SeriesYearView(PublishedMixin, ListView):
@@ -262,7 +273,9 @@ class CommentaryView(DetailView):
             (byline, byline.email if byline.email and byline.author.show_email else "")
             for byline in commentary.bylines.all()
         ]
+        share_image = commentary.share_image
         return super().get_context_data(
+            **share_image_context(self.request, share_image),
             canonical_url=url,
             closing_bylines=closing,
             responses=around["responses"],
@@ -274,7 +287,7 @@ class CommentaryView(DetailView):
             chicago=citations.chicago(commentary, url, publisher),
             apa=citations.apa(commentary, url, publisher),
             structured_data=commentary_json_ld(
-                commentary, url=url, absolute=absolute, publisher=publisher
+                commentary, url=url, absolute=absolute, publisher=publisher, image=share_image
             ),
             **kwargs,
         )
