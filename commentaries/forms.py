@@ -1,6 +1,8 @@
 from django import forms
+from django.db.models import Exists, OuterRef, Q
 
-from .search import MAX_QUERY_LENGTH
+from .models import Byline
+from .search import MAX_QUERY_LENGTH, RELEVANCE, SORTS
 
 # Beyond this many authors a listing offers no author menu (it would weigh more
 # than the page); `?author=<slug>` links still filter.
@@ -37,8 +39,11 @@ class ArchiveFilterForm(forms.Form):
         if data.get("topic"):
             queryset = queryset.filter(topics__slug=data["topic"])
         if data.get("author"):
-            queryset = queryset.filter(bylines__author__slug=data["author"])
+            queryset = self.filter_author(queryset, data["author"])
         return queryset
+
+    def filter_author(self, queryset, author):
+        return queryset.filter(bylines__author__slug=author)
 
 
 class SearchForm(ArchiveFilterForm):
@@ -53,7 +58,9 @@ class SearchForm(ArchiveFilterForm):
     )
     series = forms.ChoiceField(required=False, label="Series")
     year = forms.IntegerField(required=False, min_value=1900, max_value=2200, label="Year")
-    field_order = ["q", "series", "year", "topic", "author"]
+    author = forms.CharField(required=False, max_length=120, label="Author")
+    sort = forms.ChoiceField(required=False, label="Sort by", choices=SORTS)
+    field_order = ["q", "series", "year", "topic", "author", "sort"]
 
     def __init__(self, *args, series=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,6 +71,20 @@ class SearchForm(ArchiveFilterForm):
         if self.is_valid() and self.cleaned_data.get("series"):
             queryset = queryset.filter(series__slug=self.cleaned_data["series"])
         return queryset
+
+    def filter_author(self, queryset, author):
+        """The whole archive has too many authors for a menu, so the search
+        takes a typed name (or part of one), or an author's slug from a link."""
+        author = author.strip()
+        by = Byline.objects.filter(
+            Q(author__slug=author) | Q(author__name__icontains=author),
+            commentary=OuterRef("pk"),
+        )
+        return queryset.filter(Exists(by))
+
+    @property
+    def sort_order(self):
+        return (self.cleaned_data.get("sort") or RELEVANCE) if self.is_valid() else RELEVANCE
 
     @property
     def query(self):

@@ -84,14 +84,23 @@ def _search_query(query: str):
     return SearchQuery(websearch_text(query), search_type="websearch", config="english")
 
 
-def _full_text_ranking(queryset, query: str):
+RELEVANCE, NEWEST, OLDEST = "relevance", "newest", "oldest"
+SORTS = [(RELEVANCE, "Relevance"), (NEWEST, "Newest first"), (OLDEST, "Oldest first")]
+
+
+def _window_order(sort: str):
+    return ("published_at", "id") if sort == OLDEST else ("-published_at", "-id")
+
+
+def _full_text_ranking(queryset, query: str, sort: str):
     search_query = _search_query(query)
     # Ranking reads each candidate's whole vector, so only the newest
     # RANK_WINDOW matches are ranked (in the same scan that finds them): a word
     # found in most of a 100,000-piece archive would otherwise cost seconds.
+    # Oldest first reads the window from the other end.
     return (
         queryset.filter(search_vector=search_query)
-        .order_by("-published_at", "-id")
+        .order_by(*_window_order(sort))
         .annotate(rank=SearchRank(F("search_vector"), search_query))
         .values_list("pk", "rank", "published_at")[:RANK_WINDOW]
     )
@@ -101,7 +110,7 @@ def fallback_words(query: str) -> list[str]:
     return _WORD.findall(query)[:MAX_FALLBACK_WORDS]
 
 
-def _fallback_ranking(queryset, query: str):
+def _fallback_ranking(queryset, query: str, sort: str):
     words = fallback_words(query)
     if not words:
         return []
@@ -119,7 +128,7 @@ def _fallback_ranking(queryset, query: str):
         )
     first = words[0]
     return (
-        queryset.order_by("-published_at", "-id")
+        queryset.order_by(*_window_order(sort))
         .annotate(
             rank=Case(
                 When(title__icontains=first, then=Value(3)),
@@ -132,17 +141,19 @@ def _fallback_ranking(queryset, query: str):
     )
 
 
-def ranked_ids(query: str, *, queryset=None) -> list[int]:
-    """Ids of the published pieces matching `query`, best first: the best of
-    the newest RANK_WINDOW matches. One query."""
+def ranked_ids(query: str, *, queryset=None, sort: str = RELEVANCE) -> list[int]:
+    """Ids of the published pieces matching `query`: by relevance, the best of
+    the newest RANK_WINDOW matches; by date, the RANK_WINDOW newest or oldest
+    in that order. One query."""
     if queryset is None:
         queryset = Commentary.objects.published()
     query = query.strip()
     if not query:
         return []
     ranking = _full_text_ranking if uses_full_text() else _fallback_ranking
-    rows = list(ranking(queryset, query))
-    rows.sort(key=lambda row: (row[1], row[2], row[0]), reverse=True)
+    rows = list(ranking(queryset, query, sort))
+    if sort == RELEVANCE:
+        rows.sort(key=lambda row: (row[1], row[2], row[0]), reverse=True)
     return [pk for pk, _rank, _published_at in rows]
 
 

@@ -18,6 +18,7 @@ from pacforum.pagination import paginator_with_count
 
 from . import citations, selectors
 from .forms import AUTHOR_CHOICES_LIMIT, ArchiveFilterForm, SearchForm
+from .lookup import number_matches, parse_number_query
 from .metadata import commentary_json_ld
 from .models import Commentary
 from .search import RANK_WINDOW, fetch_results, ranked_ids, uses_full_text
@@ -386,21 +387,39 @@ class SearchView(ListView):
     template_name = "commentaries/search.html"
     paginate_by = PAGE_SIZE
 
+    # A number shared by many series and years names at most this many pieces.
+    max_number_matches = 100
+
     def get_queryset(self):
+        series = list(selectors.public_series())
         self.form = SearchForm(
             self.request.GET or None,
-            series=selectors.public_series(),
+            series=series,
             topics=selectors.public_topics().order_by("name").values_list("slug", "name"),
         )
+        self.number_matched = set()
         if not self.form.is_bound or not self.form.is_valid() or not self.form.query:
             return []
         candidates = self.form.filter(Commentary.objects.published())
-        return ranked_ids(self.form.query, queryset=candidates)
+        ids = ranked_ids(self.form.query, queryset=candidates, sort=self.form.sort_order)
+        numbered = parse_number_query(self.form.query, series=series)
+        if not numbered:
+            return ids
+        # The pieces the query names by number come first, then the others.
+        matched = list(
+            candidates.filter(number_matches(numbered))
+            .order_by("-published_at", "-id")
+            .values_list("pk", flat=True)[: self.max_number_matches]
+        )
+        self.number_matched = set(matched)
+        return matched + [pk for pk in ids if pk not in self.number_matched]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(form=self.form, **kwargs)
         ids = list(context["page_obj"].object_list) if context["page_obj"] else []
         context["results"] = fetch_results(ids, self.form.query if ids else "")
+        for piece in context["results"]:
+            piece.number_match = piece.pk in self.number_matched
         context["full_text"] = uses_full_text()
         context["query"] = self.form.query
         context["rank_window"] = RANK_WINDOW
