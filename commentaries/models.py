@@ -609,6 +609,28 @@ class RenumberPermit(models.Model):
         return f"Renumbering {self.commentary_id}: {self.reason}"
 
 
+class SearchWord(models.Model):
+    """A word readers may be offered in “Did you mean …?”: every word of the
+    title, summary, body, authors and topics of published pieces, with the
+    time it was first public.
+
+    PostgreSQL keeps the list itself (statement triggers on the commentary
+    table, see migration 0009), whatever code path publishes or edits a
+    piece; a scheduled piece's words count from its publish time. Words of a
+    piece taken down stay in the list. On SQLite the list stays empty and
+    search offers no suggestions."""
+
+    word = models.CharField(max_length=40, primary_key=True)
+    first_published_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["word"]
+        verbose_name = "search word"
+
+    def __str__(self):
+        return self.word
+
+
 # History (django-reversion): a piece's versions carry its bylines and topic
 # links, so a byline change shows in the piece's history and a restore can
 # bring them back. Registered here, before the admin registers anything.

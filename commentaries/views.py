@@ -22,7 +22,8 @@ from .lookup import number_matches, parse_number_query
 from .metadata import commentary_json_ld
 from .models import Commentary
 from .search import RANK_WINDOW, fetch_results, ranked_ids, uses_full_text
-from .site_state import series_by_slug
+from .site_state import series_by_slug, site_state
+from .suggestions import did_you_mean
 
 PAGE_SIZE = 20
 
@@ -391,7 +392,11 @@ class SearchView(ListView):
     max_number_matches = 100
 
     def get_queryset(self):
-        series = list(selectors.public_series())
+        # The public series (those with a published piece) from the cached
+        # site state: no query of its own.
+        self.all_series = series = [
+            s for s in site_state(self.request)["series"] if s.has_published
+        ]
         self.form = SearchForm(
             self.request.GET or None,
             series=series,
@@ -422,6 +427,15 @@ class SearchView(ListView):
             piece.number_match = piece.pk in self.number_matched
         context["full_text"] = uses_full_text()
         context["query"] = self.form.query
+        if self.form.query:
+            names = [name for s in self.all_series for name in (s.name, s.short_label)]
+            suggestion = did_you_mean(self.form.query, keep=names)
+            if suggestion:
+                params = self.request.GET.copy()
+                params["q"] = suggestion
+                params.pop("page", None)
+                context["suggestion"] = suggestion
+                context["suggestion_query"] = params.urlencode()
         context["rank_window"] = RANK_WINDOW
         context["window_full"] = bool(
             context["paginator"] and context["paginator"].count >= RANK_WINDOW
