@@ -64,7 +64,10 @@ class SeriesAdmin(VersionAdmin):
     search_fields = ["name"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "short_label", "description", "disclaimer"]}),
-        ("Numbering and subscriptions", {"fields": ["numbering", "subscribable", "position"]}),
+        (
+            "Numbering, subscriptions and feeds",
+            {"fields": ["numbering", "subscribable", "feed_full_text", "position"]},
+        ),
         ("Image for sharing", {"fields": ["image", "image_alt"]}),
     ]
 

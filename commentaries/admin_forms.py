@@ -49,6 +49,7 @@ class SeriesAdminForm(RichTextAdminForm):
             "disclaimer",
             "numbering",
             "subscribable",
+            "feed_full_text",
             "position",
             "image",
             "image_alt",

@@ -5,26 +5,63 @@ accepted), like the canonical links in the pages.
 """
 
 import copy
+import re
 
 from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+
+from pacforum.sanitizer import sanitize_html
 
 from authors import selectors as author_selectors
 
 from . import selectors
 from .site_state import series_by_slug
 
+# href="/…", src="/…" and href="#…" in a body: feed readers resolve relative
+# addresses against the feed, not the piece, so they are made absolute.
+_RELATIVE = re.compile(r'(\s(?:href|src)=")(/(?!/)[^"]*|#[^"]*)"')
+
+
+class FullTextRss(Rss201rev2Feed):
+    """RSS 2.0 with the whole piece in `content:encoded`."""
+
+    def rss_attributes(self):
+        return {
+            **super().rss_attributes(),
+            "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
+        }
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item.get("content"):
+            handler.addQuickElement("content:encoded", item["content"])
+
+
+class FullTextAtom(Atom1Feed):
+    """Atom with the whole piece in `<content type="html">`."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item.get("content"):
+            handler.addQuickElement("content", item["content"], {"type": "html"})
+
+
 FEED_LENGTH = 20
 
 
 class CommentaryFeed(Feed):
-    feed_type = Rss201rev2Feed
+    feed_type = FullTextRss
     kind = "all"
+    # Entry ids are tag: URIs made from the piece's primary key: they never
+    # change when its slug, series or number does, so feed readers never show
+    # a piece again as new.
+    item_guid_is_permalink = False
 
     def __call__(self, request, *args, **kwargs):
         # One Feed instance serves every request: work on a copy that knows
@@ -57,8 +94,9 @@ class CommentaryFeed(Feed):
         return queryset
 
     def items(self, obj):
-        queryset = selectors.listing().prefetch_related("topics")
-        return list(self.filter_items(queryset, obj)[:FEED_LENGTH])
+        # With the bodies: series may put whole pieces in their feeds.
+        queryset = selectors.listing().defer(None).defer("search_vector")
+        return list(self.filter_items(queryset.prefetch_related("topics"), obj)[:FEED_LENGTH])
 
     def item_title(self, item):
         return item.display_title
@@ -74,7 +112,28 @@ class CommentaryFeed(Feed):
         return self.absolute(item.get_absolute_url())
 
     def item_guid(self, item):
-        return self.item_link(item)
+        """`tag:<site domain>,<day the piece was created>:commentary/<pk>` (RFC 4151)."""
+        domain = get_current_site(self.request).domain
+        created = timezone.localtime(item.created_at).date().isoformat()
+        return f"tag:{domain},{created}:commentary/{item.pk}"
+
+    def item_extra_kwargs(self, item):
+        if not item.series.feeds_full_text:
+            return {}
+        link = self.item_link(item)
+
+        def absolute(match):
+            target = match.group(2)
+            url = link + target if target.startswith("#") else self.absolute(target)
+            return f'{match.group(1)}{url}"'
+
+        return {"content": _RELATIVE.sub(absolute, sanitize_html(item.body))}
+
+    def item_enclosures(self, item):
+        if not item.pdf:
+            return []
+        length = str(item.pdf_size or 0)
+        return [Enclosure(self.absolute(item.pdf.url), length, "application/pdf")]
 
     def item_pubdate(self, item):
         return item.published_at
@@ -172,7 +231,7 @@ def atom(feed_class):
     return type(
         f"{feed_class.__name__}Atom",
         (feed_class,),
-        {"feed_type": Atom1Feed, "__module__": __name__},
+        {"feed_type": FullTextAtom, "__module__": __name__},
     )
 
 

@@ -117,6 +117,13 @@ class Series(SharedImageMixin, TimestampedModel):
     position = models.PositiveSmallIntegerField(
         default=0, help_text="Lower numbers come first in menus and on the home page."
     )
+    feed_full_text = models.BooleanField(
+        null=True,
+        blank=True,
+        verbose_name="whole pieces in feeds",
+        help_text="Feeds carry the whole text of the series’ pieces, not only the summary. "
+        "Unknown: yes when the series is subscribable.",
+    )
     image = ImageUploadField(
         upload_to="images/series/",
         blank=True,
@@ -153,6 +160,10 @@ class Series(SharedImageMixin, TimestampedModel):
     @property
     def is_numbered(self):
         return self.numbering != self.Numbering.NONE
+
+    @property
+    def feeds_full_text(self):
+        return self.subscribable if self.feed_full_text is None else self.feed_full_text
 
 
 class Topic(TagBase):
@@ -313,6 +324,9 @@ class Commentary(SharedImageMixin, TimestampedModel):
         validators=[validate_pdf_upload],
         help_text="The printable version, if there is one (a real PDF, up to 20 MB).",
     )
+    pdf_size = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, help_text="The PDF's size in bytes, for feeds."
+    )
     image = ImageUploadField(
         upload_to="images/%Y/",
         blank=True,
@@ -430,6 +444,7 @@ class Commentary(SharedImageMixin, TimestampedModel):
         if not self.slug:
             self.slug = slugify(self.title)[:200] or "commentary"
         self.save_image_renditions()
+        self.save_pdf_size()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -458,6 +473,15 @@ class Commentary(SharedImageMixin, TimestampedModel):
             raise ValidationError({"suffix": "A suffix needs a number."})
         if self.responds_to_id and self.responds_to_id == self.pk:
             raise ValidationError({"responds_to": "A piece cannot respond to itself."})
+
+    def save_pdf_size(self):
+        if not self.pdf:
+            self.pdf_size = None
+        elif self.pdf_size is None or not self.pdf._committed:
+            try:
+                self.pdf_size = self.pdf.size
+            except OSError:  # named but missing from storage
+                self.pdf_size = None
 
     def unique_error_message(self, model_class, unique_check):
         if tuple(unique_check) == ("series", "year", "number", "suffix"):

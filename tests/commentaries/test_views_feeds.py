@@ -102,3 +102,93 @@ def test_robots_txt_points_at_the_sitemap(client):
     assert response["Content-Type"].startswith("text/plain")
     assert "Sitemap: http://testserver/sitemap.xml" in response.content.decode()
     assert "Disallow: /preview/" in response.content.decode()
+
+
+# Ids that never change, whole pieces, PDFs.
+
+
+def test_a_feed_entrys_id_survives_a_slug_series_and_number_change(client, archive):
+    def ids(url):
+        return [entry.id for entry in feedparser.parse(client.get(url).content).entries]
+
+    before = {url: ids(url) for url in ("/feeds/rss/", "/feeds/atom/")}
+    assert before["/feeds/rss/"][0].startswith("tag:example.com,")
+    assert before["/feeds/rss/"][0].endswith(f":commentary/{archive.pk}")
+    assert before["/feeds/rss/"] == before["/feeds/atom/"]
+    archive.slug = "a-new-slug"
+    archive.number += 1
+    archive.series = SeriesFactory()
+    archive.save()
+    assert {url: ids(url) for url in before} == before
+    rss = client.get("/feeds/rss/").content.decode()
+    assert '<guid isPermaLink="false">tag:' in rss
+
+
+BODY = (
+    '<p>See <a href="/pacnet/2019/other/">the other piece</a>'
+    '<sup><a href="#fn1" id="fnref1">1</a></sup> and '
+    '<img src="/media/editor/map.png" alt="A map">.</p>'
+    '<p><a href="https://example.org/report">A report</a></p>'
+)
+
+
+@pytest.mark.parametrize("url", ["/feeds/series/pacnet/rss/", "/feeds/series/pacnet/atom/"])
+def test_a_subscribable_series_feed_carries_whole_sanitised_pieces_with_absolute_urls(
+    client, archive, url
+):
+    from commentaries.models import Commentary
+
+    Commentary.objects.filter(pk=archive.pk).update(
+        body=BODY + '<script>alert(1)</script><p onclick="x()">Text</p>'
+    )
+    feed = feedparser.parse(client.get(url).content)
+    assert not feed.bozo, feed.get("bozo_exception")
+    content = feed.entries[0].content[0].value
+    page = f"http://testserver{archive.get_absolute_url()}"
+    assert 'href="http://testserver/pacnet/2019/other/"' in content
+    assert 'src="http://testserver/media/editor/map.png"' in content
+    assert f'href="{page}#fn1"' in content
+    assert 'href="https://example.org/report"' in content
+    raw = client.get(url).content.decode()
+    assert "alert(1)" not in raw
+    assert "onclick" not in raw
+    assert feed.entries[0].summary == "A short summary."
+
+
+def test_full_text_follows_the_series_setting(client, archive):
+    from commentaries.models import Series
+
+    def has_content():
+        entry = feedparser.parse(client.get("/feeds/series/pacnet/rss/").content).entries[0]
+        return "content" in entry
+
+    series = archive.series
+    assert series.subscribable and series.feed_full_text is None and has_content()
+    Series.objects.filter(pk=series.pk).update(subscribable=False)
+    from django.core.cache import cache
+
+    cache.clear()
+    assert not has_content(), "off by default for a series readers cannot subscribe to"
+    series.refresh_from_db()
+    series.feed_full_text = True
+    series.save()
+    assert has_content()
+    series.feed_full_text = False
+    series.subscribable = True
+    series.save()
+    assert not has_content()
+
+
+@pytest.mark.parametrize("url", ["/feeds/rss/", "/feeds/atom/"])
+def test_a_piece_with_a_pdf_has_it_as_an_enclosure(client, archive, settings, tmp_path, url):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    pdf = b"%PDF-1.4\n" + b"0" * 1000 + b"\n%%EOF\n"
+    archive.pdf = SimpleUploadedFile("piece.pdf", pdf)
+    archive.save()
+    entry = feedparser.parse(client.get(url).content).entries[0]
+    (enclosure,) = entry.enclosures
+    assert enclosure.href == f"http://testserver{archive.pdf.url}"
+    assert enclosure.type == "application/pdf"
+    assert int(enclosure.length) == len(pdf)
