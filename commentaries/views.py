@@ -9,6 +9,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -260,15 +261,13 @@ class CommentaryView(DetailView):
             self.request, "commentaries/commentary_withdrawn.html", context, status=410
         )
 
+    def public_path(self, commentary):
+        return commentary.get_absolute_url()
+
     def get_context_data(self, **kwargs):
         commentary = self.object
         absolute = self.request.build_absolute_uri
-        path = (
-            commentary.get_absolute_url()
-            if commentary.year is not None
-            else reverse("commentaries:preview", args=[commentary.pk])
-        )
-        url = absolute(path)
+        url = absolute(self.public_path(commentary))
         publisher = settings.SITE_NAME
         around = selectors.commentary_surroundings(commentary)
         closing = [
@@ -312,6 +311,21 @@ class CommentaryPreviewView(CommentaryView):
 
     def find_moved(self):
         return None
+
+    def public_path(self, commentary):
+        """The address the piece has, or will have once published (the year
+        it would be numbered in): citations and the canonical link never
+        point at /preview/."""
+        year = commentary.year
+        if year is None:
+            year = timezone.localtime(commentary.published_at or timezone.now()).year
+        return reverse(
+            "commentaries:detail",
+            kwargs={"series": commentary.series.slug, "year": year, "slug": commentary.slug},
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(preview=True, **kwargs)
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from commentaries.sitemaps import sitemap_index, sitemap_section
-from pacforum import health
+from pacforum import health, icons
 from pacforum.pagecache import public_page
 from pacforum.robots import robots_txt
 from pacforum.security import require_otp_for_staff
@@ -45,6 +45,8 @@ urlpatterns = [
         name="sitemap_section",
     ),
     path("robots.txt", robots_txt, name="robots"),
+    path("favicon.ico", icons.favicon, name="favicon"),
+    path("site.webmanifest", icons.webmanifest, name="webmanifest"),
     path("", include("subscriptions.urls")),
     *email_service_webhooks(settings.EMAIL_BACKEND),
     path("", include("commentaries.urls")),

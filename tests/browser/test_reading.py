@@ -173,3 +173,23 @@ def test_print_shows_the_article_bylines_and_disclaimer_but_not_navigation(
     assert page.locator(".disclaimer").is_visible()
     assert not page.locator(".site-nav").is_visible()
     assert not page.locator(".site-search").is_visible()
+
+
+def test_the_home_pages_series_links_are_comfortable_touch_targets(live_server, page, archive):
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(live_server.url + "/")
+    links = page.locator(".series-newest a")
+    assert links.count() == 2
+    for index in range(links.count()):
+        box = links.nth(index).bounding_box()
+        assert box["height"] >= 44, links.nth(index).inner_text()
+        assert box["width"] >= 44, links.nth(index).inner_text()
+
+
+def test_the_favicon_loads_without_a_console_error(live_server, page, archive):
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.goto(live_server.url + archive.get_absolute_url())
+    page.wait_for_load_state("networkidle")
+    assert page.request.get(live_server.url + "/favicon.ico").status == 200
+    assert errors == []

@@ -31,7 +31,7 @@ def test_a_signoff_link_works_anonymously_then_not_once_revoked_or_expired(live_
     response = reader.goto(url)
     assert response.status == 200
     assert response.headers["x-robots-tag"] == "noindex, nofollow"
-    expect(reader.locator(".not-published-preview")).to_contain_text("Not published: preview")
+    expect(reader.locator(".preview-banner")).to_contain_text("Not published: preview")
     expect(reader.locator("h1")).to_contain_text("Cables under the Pacific")
 
     page.get_by_role("button", name="Revoke").click()

@@ -591,3 +591,22 @@ def test_related_pieces_are_ranked_among_each_topics_nearest_pieces(monkeypatch)
     assert set(around["related"]) == {old, before2, before1, after1, after2}
     assert around["related"][0] == old  # shares both topics
     assert late not in around["related"]
+
+
+def test_the_preview_says_it_is_not_published_and_never_cites_the_preview_address(
+    admin_client,
+):
+    draft = CommentaryFactory(title="Work in progress", slug="work-in-progress")
+    BylineFactory(commentary=draft)
+    page = html(admin_client.get(reverse("commentaries:preview", args=[draft.pk])))
+    assert '<p class="preview-banner" role="status"><strong>Not published: preview</strong>' in page
+    year = timezone.localtime().year
+    public = f"http://testserver/{draft.series.slug}/{year}/work-in-progress/"
+    assert f'<link rel="canonical" href="{public}">' in page
+    assert f"{public}." in page, "the Chicago citation ends with the public address"
+    assert "/preview/" not in page
+
+
+def test_readers_never_see_the_preview_banner(client):
+    piece = CommentaryFactory(published=True)
+    assert "preview-banner" not in html(client.get(piece.get_absolute_url()))
