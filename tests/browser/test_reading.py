@@ -193,3 +193,27 @@ def test_the_favicon_loads_without_a_console_error(live_server, page, archive):
     page.wait_for_load_state("networkidle")
     assert page.request.get(live_server.url + "/favicon.ico").status == 200
     assert errors == []
+
+
+def _background(page):
+    return page.evaluate("getComputedStyle(document.body).backgroundColor")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_page_type_passes_axe_in_both_colour_schemes(
+    live_server, page, run_axe, archive, scheme
+):
+    page.emulate_media(color_scheme=scheme)
+    for name, url in page_types(archive).items():
+        page.goto(live_server.url + url)
+        expected = "rgb(19, 23, 28)" if scheme == "dark" else "rgb(255, 255, 255)"
+        assert _background(page) == expected, name
+        assert run_axe(page) == [], f"{name} ({scheme})"
+
+
+def test_print_stays_light_in_dark_mode(live_server, page, archive):
+    page.emulate_media(color_scheme="dark", media="print")
+    page.goto(live_server.url + archive.get_absolute_url())
+    assert _background(page) == "rgb(255, 255, 255)"
+    colour = page.evaluate("getComputedStyle(document.querySelector('.body p')).color")
+    assert colour == "rgb(0, 0, 0)"
