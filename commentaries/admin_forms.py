@@ -58,6 +58,13 @@ class SeriesAdminForm(RichTextAdminForm):
 
 class CommentaryAdminForm(RichTextAdminForm):
     rich_text_fields = ("body",)
+
+    def clean_rich_text(self, name, value):
+        # The footnotes' markers (ids the sanitiser drops) must be read first.
+        return (
+            Commentary.clean_body(value) if name == "body" else super().clean_rich_text(name, value)
+        )
+
     # Set by the admin from the button pressed: publish, unpublish or None.
     intent = None
 

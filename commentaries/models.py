@@ -20,6 +20,8 @@ from pacforum.uploads import ImageUploadField, PDFUploadField, validate_pdf_uplo
 
 from .numbering import format_display_title, format_label, normalise_suffix, number_year
 
+from .footnotes import normalise_footnotes
+
 # Top-level paths the site uses itself; a series cannot take them as its slug.
 RESERVED_SLUGS = {
     "admin",
@@ -439,7 +441,7 @@ class Commentary(SharedImageMixin, TimestampedModel):
         return self.display_title
 
     def save(self, *args, **kwargs):
-        self.body = sanitize_html(self.body)
+        self.body = self.clean_body(self.body)
         self.suffix = normalise_suffix(self.suffix)
         if not self.slug:
             self.slug = slugify(self.title)[:200] or "commentary"
@@ -473,6 +475,11 @@ class Commentary(SharedImageMixin, TimestampedModel):
             raise ValidationError({"suffix": "A suffix needs a number."})
         if self.responds_to_id and self.responds_to_id == self.pk:
             raise ValidationError({"responds_to": "A piece cannot respond to itself."})
+
+    @staticmethod
+    def clean_body(body):
+        """A body as it is stored: footnotes linked, then sanitised."""
+        return sanitize_html(normalise_footnotes(body))
 
     def save_pdf_size(self):
         if not self.pdf:

@@ -60,4 +60,15 @@ CKEDITOR_TOOLBAR = {
     # Bundled plugins whose output the sanitiser would strip (inline sizes,
     # embeds, checkboxes): better not offered than silently lost.
     "removePlugins": ["ImageResize", "MediaEmbed", "TodoList"],
+    # Footnotes pasted from Word arrive as empty markers
+    # (<a id="ref-ftn1"><sup class="footnote"></sup></a>) that the editor would
+    # drop; keep them so that the server can link them to their notes on save
+    # (commentaries/footnotes.py). A configuration, not a custom build.
+    "htmlSupport": {
+        "allow": [
+            {"name": "sup", "classes": ["footnote"]},
+            {"name": "a", "attributes": {"id": True}},
+        ],
+        "allowEmpty": ["sup", "a"],
+    },
 }

@@ -25,5 +25,10 @@ class RichTextAdminForm(forms.ModelForm):
         cleaned = super().clean()
         for name in self.rich_text_fields:
             if cleaned.get(name):
-                cleaned[name] = sanitize_html(cleaned[name])
+                cleaned[name] = self.clean_rich_text(name, cleaned[name])
         return cleaned
+
+    def clean_rich_text(self, name, value):
+        """The field's HTML as it will be stored (the model's save() does the
+        same, for every other entry point)."""
+        return sanitize_html(value)

@@ -46,15 +46,40 @@ ALLOWED_TAGS = {
     "code",
     "pre",
     "span",
+    "section",
 }
 ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
+    "a": {"href", "title", "id", "role", "aria-label"},
+    "li": {"id"},
+    "h2": {"id"},
+    "section": {"role", "aria-labelledby"},
     "img": {"src", "alt", "width", "height"},
     "th": {"colspan", "rowspan", "scope"},
     "td": {"colspan", "rowspan"},
     "ol": {"start", "reversed"},
 }
-ALLOWED_CLASSES = {"figure": {"image", "table", "image-style-side"}}
+ALLOWED_CLASSES = {
+    "figure": {"image", "table", "image-style-side"},
+    "section": {"footnotes"},
+}
+# Footnotes (commentaries/footnotes.py) are the only reason editor HTML may
+# carry ids, roles and ARIA labels, so only their exact forms pass: an id
+# elsewhere could clash with the page's own (`id="main"`).
+_FOOTNOTE_ATTRIBUTES = {
+    "id": re.compile(r"(fn|fnref)[0-9]{1,3}|notes-heading"),
+    "role": re.compile(r"doc-noteref|doc-backlink|doc-endnotes"),
+    "aria-labelledby": re.compile(r"notes-heading"),
+    "aria-label": re.compile(r"Back to reference [0-9]{1,3}"),
+}
+
+
+def _footnote_attributes(tag, attribute, value):
+    pattern = _FOOTNOTE_ATTRIBUTES.get(attribute)
+    if pattern is None:
+        return value
+    return value if pattern.fullmatch(value) else None
+
+
 # Absolute links may only use these schemes; relative links ("#note-1",
 # "/pacnet/") pass. No `target` is allowed, so no `rel` needs adding, and
 # clean content comes back byte for byte.
@@ -88,5 +113,6 @@ def sanitize_html(html: str) -> str:
         link_rel=None,
         strip_comments=True,
         allowed_classes=ALLOWED_CLASSES,
+        attribute_filter=_footnote_attributes,
     ).strip()
     return "" if is_blank_html(cleaned) else cleaned
