@@ -32,7 +32,10 @@ SERIES_FIELDS = [
     "disclaimer",
     "numbering",
     "subscribable",
+    "feed_full_text",
     "position",
+    "image",
+    "image_alt",
     "created_at",
     "updated_at",
 ]
@@ -62,6 +65,8 @@ COMMENTARY_FIELDS = [
     "number",
     "suffix",
     "pdf",
+    "image",
+    "image_alt",
     "original_publication",
     "original_url",
     "created_at",
@@ -92,7 +97,10 @@ DATETIME_FIELDS = {
     "confirmation_sent_at",
 }
 DATE_FIELDS = {"start_date", "end_date"}
-FILE_FIELDS = {"photo", "pdf"}
+FILE_FIELDS = {"photo", "pdf", "image"}
+# Fields added after the format's first version, and their value when an
+# older archive lacks them.
+LATER_FIELDS = {"feed_full_text": None, "image": "", "image_alt": ""}
 TIMESTAMP_FIELDS = ("created_at", "updated_at")
 
 
@@ -186,9 +194,9 @@ def write_archive(stream, *, include_subscriptions: bool = False) -> dict[str, i
 def _parse(fields, record):
     values = {}
     for field in fields:
-        if field not in record:
+        if field not in record and field not in LATER_FIELDS:
             raise ArchiveError(f"missing field “{field}”")
-        value = record[field]
+        value = record.get(field, LATER_FIELDS.get(field))
         if field in DATETIME_FIELDS and value is not None:
             parsed = parse_datetime(value)
             if parsed is None:
@@ -213,7 +221,10 @@ def _lookup(mapping, key, what):
 def _save(obj, *, exclude=()):
     """Validate like a form would, save, then restore the archived timestamps."""
     stamps = {f: getattr(obj, f) for f in TIMESTAMP_FIELDS if hasattr(obj, f)}
-    obj.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
+    # Files are named, not carried: they were checked when first uploaded, and
+    # re-reading every one from storage here would fail on a closed handle.
+    exclude = [*exclude, *(f for f in FILE_FIELDS if hasattr(obj, f))]
+    obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     obj.save()
     if stamps:
         type(obj).objects.filter(pk=obj.pk).update(**stamps)

@@ -401,6 +401,8 @@ class Commentary(SharedImageMixin, TimestampedModel):
                 fields=["series", "year", "status", "published_at"],
                 name="commentary_series_year_idx",
             ),
+            # Search by number across series and years (“#68”, “2019 #68”).
+            models.Index(fields=["number", "year"], name="commentary_number_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -3,8 +3,8 @@
 Each word of the query (three letters or more) is looked up in the archive's
 own vocabulary, `SearchWord`, which the database keeps current as pieces are
 published. A word the archive has used is left alone; any other is replaced by
-the most similar public word (pg_trgm trigram similarity, at least
-`pg_trgm.similarity_threshold`, 0.3 by default), unless that word only differs
+the most similar public word of about its length (pg_trgm trigram
+similarity, at least `pg_trgm.similarity_threshold`, 0.3 by default), unless that word only differs
 by an ending the search ignores anyway (the same English stem). One query for
 the whole query, through the word list's trigram index.
 """
@@ -21,16 +21,22 @@ MAX_WORDS = 8
 # Words with a meaning in the search syntax.
 _OPERATORS = {"or", "and", "not"}
 
+# Known words cost one primary-key probe; only an unknown word is matched
+# against the list, among words of about its length (a typo rarely adds or
+# drops more than two letters), through the trigram index.
 NEAREST_SQL = """
-SELECT q.word,
-       EXISTS (SELECT 1 FROM commentaries_searchword k
-               WHERE k.word = q.word AND k.first_published_at <= %(now)s),
-       near.word,
+SELECT q.word, k.known, near.word,
        to_tsvector('english', near.word) = to_tsvector('english', q.word)
 FROM unnest(%(words)s::text[]) WITH ORDINALITY AS q(word, n)
+CROSS JOIN LATERAL (
+  SELECT EXISTS (SELECT 1 FROM commentaries_searchword k
+                 WHERE k.word = q.word AND k.first_published_at <= %(now)s) AS known
+) k
 LEFT JOIN LATERAL (
   SELECT s.word FROM commentaries_searchword s
-  WHERE s.word %% q.word AND s.first_published_at <= %(now)s
+  WHERE NOT k.known AND s.word %% q.word
+    AND length(s.word) BETWEEN length(q.word) - 2 AND length(q.word) + 2
+    AND s.first_published_at <= %(now)s
   ORDER BY similarity(s.word, q.word) DESC, s.word
   LIMIT 1
 ) near ON true

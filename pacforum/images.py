@@ -88,7 +88,12 @@ def renditions_on_save(field_file, record: dict | None) -> dict:
         field_file.save(field_file.name, field_file.file, save=False)
     elif (record or {}).get("source") == field_file.name:
         return record
-    return make_renditions(field_file)
+    try:
+        return make_renditions(field_file)
+    except OSError:
+        # Named but not (yet) in storage, as after restoring the database
+        # before the media: the original is served until it is saved again.
+        return {}
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,10 @@
     DEBUG=true .venv/bin/python manage.py runserver 127.0.0.1:8000 &
     .venv/bin/python scripts/screenshots.py --base-url http://127.0.0.1:8000
 
-Writes docs/screenshots/{home,commentary-desktop,commentary-375,search}.png
-with the system Chromium (CHROMIUM_PATH, default /usr/bin/chromium).
+Writes docs/screenshots/{home,commentary-desktop,commentary-375,search,
+search-number,search-suggestion,commentary-dark-375}.png with the system
+Chromium (CHROMIUM_PATH, default /usr/bin/chromium). The search pictures need
+PostgreSQL (the suggestion comes from its word list).
 """
 
 import argparse
@@ -41,9 +43,18 @@ def main():
         desktop.screenshot(path=OUT / "commentary-desktop.png", full_page=True)
         desktop.goto(args.base_url + "/search/?q=" + args.query.replace(" ", "+"))
         desktop.screenshot(path=OUT / "search.png")
+        # The number a piece is cited by, taken from the page just shown.
+        label = desktop.locator(".item-title a").first.inner_text().split(" – ")[0]
+        desktop.goto(args.base_url + "/search/?q=" + label.replace("#", "%23").replace(" ", "+"))
+        desktop.screenshot(path=OUT / "search-number.png")
+        desktop.goto(args.base_url + "/search/?q=maritme+securty")
+        desktop.screenshot(path=OUT / "search-suggestion.png")
         phone = browser.new_page(viewport={"width": 375, "height": 812})
         phone.goto(url)
         phone.screenshot(path=OUT / "commentary-375.png", full_page=True)
+        dark = browser.new_page(viewport={"width": 375, "height": 812}, color_scheme="dark")
+        dark.goto(url)
+        dark.screenshot(path=OUT / "commentary-dark-375.png")
         browser.close()
     for name in sorted(OUT.glob("*.png")):
         print(name.relative_to(ROOT), name.stat().st_size // 1024, "KiB")
