@@ -189,9 +189,7 @@ def test_export_to_a_folder_that_does_not_exist_is_a_clear_error(tmp_path):
         call_command("export_archive", str(tmp_path / "missing" / "archive.jsonl"))
 
 
-def test_images_and_the_feed_setting_travel_and_older_archives_still_import(
-    tmp_path, settings
-):
+def test_images_and_the_feed_setting_travel_and_older_archives_still_import(tmp_path, settings):
     import io as _io
 
     from django.core.files.uploadedfile import SimpleUploadedFile
