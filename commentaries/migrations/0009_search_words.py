@@ -12,13 +12,12 @@ from django.db import migrations, models
 
 # Words of the `pieces` (a FROM clause naming `n`, the new rows) that are
 # new to the list or public earlier than it says.
-REMEMBER = """
-    INSERT INTO commentaries_searchword AS s (word, first_published_at)
+REMEMBER = """INSERT INTO commentaries_searchword AS s (word, first_published_at)
     SELECT w.word, w.first_published_at
     FROM (
       SELECT word, min(n.published_at) AS first_published_at
       FROM {pieces}, commentaries_piece_words(n.id, n.title, n.summary, n.body) AS word
-      WHERE n.status = 'published' AND n.published_at IS NOT NULL {changed}
+      WHERE n.status = 'published' AND n.published_at IS NOT NULL{changed}
       GROUP BY word
     ) w
     WHERE NOT EXISTS (
@@ -77,7 +76,7 @@ FORWARD = (
         "{remember_updated}",
         REMEMBER.format(
             pieces="new_rows n JOIN old_rows o ON o.id = n.id",
-            changed="""AND (o.status, o.published_at, o.title, o.summary, o.body, o.search_vector)
+            changed=""" AND (o.status, o.published_at, o.title, o.summary, o.body, o.search_vector)
           IS DISTINCT FROM (n.status, n.published_at, n.title, n.summary, n.body,
                             n.search_vector)""",
         ),
