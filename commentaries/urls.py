@@ -12,7 +12,7 @@ YEAR = r"(?P<year>[0-9]{4})"
 SLUG = r"(?P<slug>[-a-zA-Z0-9_]+)"
 # The query parameters each page reads (the page cache ignores the others).
 LISTING = ("year", "topic", "author", "page")
-SEARCH = ("q", "series", *LISTING)
+SEARCH = ("q", "series", "sort", *LISTING)
 
 urlpatterns = [
     path("", public_page(views.HomeView.as_view()), name="home"),
