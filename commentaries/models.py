@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import JSONField, Q, Value
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.text import slugify
@@ -129,6 +129,8 @@ class Series(SharedImageMixin, TimestampedModel):
     image = ImageUploadField(
         upload_to="images/series/",
         blank=True,
+        default="",
+        db_default="",
         width_field="image_width",
         height_field="image_height",
         verbose_name="default image",
@@ -136,11 +138,18 @@ class Series(SharedImageMixin, TimestampedModel):
         + IMAGE_HELP,
     )
     image_alt = models.CharField(
-        max_length=300, blank=True, verbose_name="default image description", help_text=ALT_HELP
+        max_length=300,
+        blank=True,
+        default="",
+        db_default="",
+        verbose_name="default image description",
+        help_text=ALT_HELP,
     )
     image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    image_renditions = models.JSONField(default=dict, blank=True, editable=False)
+    image_renditions = models.JSONField(
+        default=dict, db_default=Value({}, JSONField()), blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["position", "name"]
@@ -332,17 +341,26 @@ class Commentary(SharedImageMixin, TimestampedModel):
     image = ImageUploadField(
         upload_to="images/%Y/",
         blank=True,
+        default="",
+        db_default="",
         width_field="image_width",
         height_field="image_height",
         help_text="Shown at the top of the piece and when it is shared; without one, the "
         "series’ default image is shared. " + IMAGE_HELP,
     )
     image_alt = models.CharField(
-        max_length=300, blank=True, verbose_name="image description", help_text=ALT_HELP
+        max_length=300,
+        blank=True,
+        default="",
+        db_default="",
+        verbose_name="image description",
+        help_text=ALT_HELP,
     )
     image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    image_renditions = models.JSONField(default=dict, blank=True, editable=False)
+    image_renditions = models.JSONField(
+        default=dict, db_default=Value({}, JSONField()), blank=True, editable=False
+    )
     original_publication = models.CharField(
         max_length=255, blank=True, help_text="“Originally published in …”, if it was."
     )

@@ -16,12 +16,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='commentary',
             name='image',
-            field=models.ImageField(blank=True, height_field='image_height', help_text='Shown at the top of the piece and when it is shared; without one, the series’ default image is shared. A PNG, JPEG, GIF or WebP image, at least 1200 pixels wide for sharing on social media; smaller sizes for phones are made when it is saved.', upload_to='images/%Y/', validators=[pacforum.uploads.validate_image_upload], width_field='image_width'),
+            field=models.ImageField(blank=True, db_default='', default='', height_field='image_height', help_text='Shown at the top of the piece and when it is shared; without one, the series’ default image is shared. A PNG, JPEG, GIF or WebP image, at least 1200 pixels wide for sharing on social media; smaller sizes for phones are made when it is saved.', upload_to='images/%Y/', validators=[pacforum.uploads.validate_image_upload], width_field='image_width'),
         ),
         migrations.AddField(
             model_name='commentary',
             name='image_alt',
-            field=models.CharField(blank=True, help_text='What the image shows, for readers who cannot see it (required with an image).', max_length=300, verbose_name='image description'),
+            field=models.CharField(blank=True, db_default='', default='', help_text='What the image shows, for readers who cannot see it (required with an image).', max_length=300, verbose_name='image description'),
         ),
         migrations.AddField(
             model_name='commentary',
@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='commentary',
             name='image_renditions',
-            field=models.JSONField(blank=True, default=dict, editable=False),
+            field=models.JSONField(blank=True, db_default=models.Value({}, models.JSONField()), default=dict, editable=False),
         ),
         migrations.AddField(
             model_name='commentary',
@@ -41,12 +41,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='series',
             name='image',
-            field=models.ImageField(blank=True, height_field='image_height', help_text='Shown when a piece of the series without an image of its own is shared. A PNG, JPEG, GIF or WebP image, at least 1200 pixels wide for sharing on social media; smaller sizes for phones are made when it is saved.', upload_to='images/series/', validators=[pacforum.uploads.validate_image_upload], verbose_name='default image', width_field='image_width'),
+            field=models.ImageField(blank=True, db_default='', default='', height_field='image_height', help_text='Shown when a piece of the series without an image of its own is shared. A PNG, JPEG, GIF or WebP image, at least 1200 pixels wide for sharing on social media; smaller sizes for phones are made when it is saved.', upload_to='images/series/', validators=[pacforum.uploads.validate_image_upload], verbose_name='default image', width_field='image_width'),
         ),
         migrations.AddField(
             model_name='series',
             name='image_alt',
-            field=models.CharField(blank=True, help_text='What the image shows, for readers who cannot see it (required with an image).', max_length=300, verbose_name='default image description'),
+            field=models.CharField(blank=True, db_default='', default='', help_text='What the image shows, for readers who cannot see it (required with an image).', max_length=300, verbose_name='default image description'),
         ),
         migrations.AddField(
             model_name='series',
@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='series',
             name='image_renditions',
-            field=models.JSONField(blank=True, default=dict, editable=False),
+            field=models.JSONField(blank=True, db_default=models.Value({}, models.JSONField()), default=dict, editable=False),
         ),
         migrations.AddField(
             model_name='series',

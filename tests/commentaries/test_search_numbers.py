@@ -60,6 +60,7 @@ def archive():
         CommentaryFactory(
             published=True,
             series=pacnet,
+            number=1000 + n,  # never one the queries name
             title=f"Noise {n}",
             summary="PacNet 28 and #68 were cited, 68R too, and 2019.",
             published_at=timezone.now() - timedelta(days=n),
