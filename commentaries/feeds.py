@@ -16,9 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 
-from pacforum.sanitizer import sanitize_html
-
 from authors import selectors as author_selectors
+from pacforum.sanitizer import sanitize_html
 
 from . import selectors
 from .site_state import series_by_slug
@@ -183,7 +182,7 @@ class AuthorFeed(CommentaryFeed):
             moved = author_selectors.moved_author(kwargs.get("slug", ""))
             if moved is None:
                 raise
-            fmt = "atom" if self.feed_type is Atom1Feed else "rss"
+            fmt = "atom" if issubclass(self.feed_type, Atom1Feed) else "rss"
             return HttpResponsePermanentRedirect(
                 reverse(f"commentaries:author_feed_{fmt}", kwargs={"slug": moved.slug})
             )
