@@ -49,6 +49,8 @@ PAGE_TYPES = {
     "sitemap",
     "sitemap_section",
     "robots",
+    "favicon",
+    "webmanifest",
 }
 
 
@@ -75,6 +77,8 @@ def crawl(client, start):
         response = client.get(address)
         assert response.status_code == 200, (address, response.status_code)
         seen[page_type] = address
+        if response["Content-Type"].startswith("image/"):  # the favicon
+            continue
         for link in LINK.findall(response.content.decode()):
             parts = urlsplit(link.replace("&amp;", "&"))
             if parts.netloc not in ("", "testserver") or parts.path.startswith(NOT_FOR_READERS):
