@@ -22,11 +22,15 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-_NUMBER_SIGN = re.compile(r"(?:#|\bno\.?)\s*(?P<number>\d{1,6})(?P<suffix>r\d{0,3})?\b", re.I)
-_WITH_SUFFIX = re.compile(r"\b(?P<number>\d{1,6})(?P<suffix>r\d{0,3})\b", re.I)
+from .numbering import RESPONSE_SUFFIX, normalise_suffix
+
+# A response suffix as labels write it (numbering.response_suffix): R, R2, R3 …
+_SUFFIX = rf"{re.escape(RESPONSE_SUFFIX)}\d{{0,3}}"
+_NUMBER_SIGN = re.compile(rf"(?:#|\bno\.?)\s*(?P<number>\d{{1,6}})(?P<suffix>{_SUFFIX})?\b", re.I)
+_WITH_SUFFIX = re.compile(rf"\b(?P<number>\d{{1,6}})(?P<suffix>{_SUFFIX})\b", re.I)
 _BARE = re.compile(r"(?<![\w#.-])(?P<number>\d{1,6})(?![\w.-])")
 _YEAR = range(1900, 2200)
-_ONLY_NUMBERS = re.compile(r"[\s#(),.;:]*(?:(?:no\.?|\d+r?\d*)[\s#(),.;:]*)+", re.I)
+_ONLY_NUMBERS = re.compile(rf"[\s#(),.;:]*(?:(?:no\.?|\d+(?:{_SUFFIX})?)[\s#(),.;:]*)+", re.I)
 
 
 @dataclass
@@ -63,7 +67,7 @@ def parse_number_query(query: str, *, series=()) -> NumberQuery:
             if any(start <= match.start() < end for start, end in spans):
                 continue
             spans.append(match.span())
-            numbers.append((int(match["number"]), (match["suffix"] or "").upper()))
+            numbers.append((int(match["number"]), normalise_suffix(match["suffix"])))
     bare = [m for m in _BARE.finditer(rest) if not any(s <= m.start() < e for s, e in spans)]
     years = [m for m in bare if int(m["number"]) in _YEAR]
     others = [m for m in bare if int(m["number"]) not in _YEAR]

@@ -18,9 +18,8 @@ from pacforum.models import TimestampedModel
 from pacforum.sanitizer import sanitize_html
 from pacforum.uploads import ImageUploadField, PDFUploadField, validate_pdf_upload
 
-from .numbering import format_display_title, format_label, normalise_suffix, number_year
-
 from .footnotes import normalise_footnotes
+from .numbering import format_display_title, format_label, normalise_suffix, number_year
 
 # Top-level paths the site uses itself; a series cannot take them as its slug.
 RESERVED_SLUGS = {
@@ -666,7 +665,7 @@ class SearchWord(models.Model):
     time it was first public.
 
     PostgreSQL keeps the list itself (statement triggers on the commentary
-    table, see migration 0009), whatever code path publishes or edits a
+    table, see migration 0011), whatever code path publishes or edits a
     piece; a scheduled piece's words count from its publish time. Words of a
     piece taken down stay in the list. On SQLite the list stays empty and
     search offers no suggestions."""

@@ -16,7 +16,7 @@ shell, importer, queryset.update()) can forget them:
   holds a row in commentaries_renumberpermit for the length of its
   transaction, which the trigger lets through;
 - on PostgreSQL, the list of words of published pieces that search suggests
-  from (“Did you mean …?”, `SearchWord`), once per statement (migration 0009).
+  from (“Did you mean …?”, `SearchWord`), once per statement (migration 0011).
 
 PostgreSQL got them from migrations (0002 created them, 0006 rewrote the
 search function); they are written here as PostgreSQL prints them back
@@ -254,68 +254,6 @@ BEGIN
 END
 $function$
 """,
-    "commentaries_piece_words": r"""
-CREATE OR REPLACE FUNCTION public.commentaries_piece_words(piece_id bigint, title text, summary text, body text)
- RETURNS SETOF text
- LANGUAGE sql
- STABLE
- SET jit TO 'off'
-AS $function$
-  SELECT word
-  FROM unnest(tsvector_to_array(to_tsvector('simple',
-    coalesce(title, '') || ' ' || coalesce(summary, '') || ' '
-    || coalesce((SELECT string_agg((SELECT a.name FROM authors_author a WHERE a.id = b.author_id), ' ')
-                 FROM commentaries_byline b WHERE b.commentary_id = piece_id), '') || ' '
-    || coalesce((SELECT string_agg((SELECT t.name FROM commentaries_topic t WHERE t.id = tc.tag_id), ' ')
-                 FROM commentaries_taggedcommentary tc WHERE tc.content_object_id = piece_id), '')
-    || ' ' || regexp_replace(commentaries_strip_tags(body), '&[#[:alnum:]]+;', ' ', 'g')))) AS word
-  WHERE word ~ '^[[:alpha:]]{3,40}$'
-$function$
-""",
-    "commentaries_remember_words": r"""
-CREATE OR REPLACE FUNCTION public.commentaries_remember_words()
- RETURNS trigger
- LANGUAGE plpgsql
- SET jit TO 'off'
-AS $function$
-BEGIN
-  IF TG_OP = 'INSERT' THEN
-    INSERT INTO commentaries_searchword AS s (word, first_published_at)
-    SELECT w.word, w.first_published_at
-    FROM (
-      SELECT word, min(n.published_at) AS first_published_at
-      FROM new_rows n, commentaries_piece_words(n.id, n.title, n.summary, n.body) AS word
-      WHERE n.status = 'published' AND n.published_at IS NOT NULL
-      GROUP BY word
-    ) w
-    WHERE NOT EXISTS (
-      SELECT 1 FROM commentaries_searchword k
-      WHERE k.word = w.word AND k.first_published_at <= w.first_published_at)
-    ORDER BY w.word
-    ON CONFLICT (word) DO UPDATE SET first_published_at = excluded.first_published_at
-      WHERE excluded.first_published_at < s.first_published_at;
-  ELSE
-    INSERT INTO commentaries_searchword AS s (word, first_published_at)
-    SELECT w.word, w.first_published_at
-    FROM (
-      SELECT word, min(n.published_at) AS first_published_at
-      FROM new_rows n JOIN old_rows o ON o.id = n.id, commentaries_piece_words(n.id, n.title, n.summary, n.body) AS word
-      WHERE n.status = 'published' AND n.published_at IS NOT NULL AND (o.status, o.published_at, o.title, o.summary, o.body, o.search_vector)
-          IS DISTINCT FROM (n.status, n.published_at, n.title, n.summary, n.body,
-                            n.search_vector)
-      GROUP BY word
-    ) w
-    WHERE NOT EXISTS (
-      SELECT 1 FROM commentaries_searchword k
-      WHERE k.word = w.word AND k.first_published_at <= w.first_published_at)
-    ORDER BY w.word
-    ON CONFLICT (word) DO UPDATE SET first_published_at = excluded.first_published_at
-      WHERE excluded.first_published_at < s.first_published_at;
-  END IF;
-  RETURN NULL;
-END
-$function$
-""",
 }
 
 # As PostgreSQL prints them (pg_get_triggerdef): one line each.
@@ -352,12 +290,6 @@ POSTGRESQL_TRIGGERS = {
     ),
     "commentaries_topic_touch_search": (
         "CREATE TRIGGER commentaries_topic_touch_search AFTER UPDATE OF name ON public.commentaries_topic FOR EACH ROW WHEN (((old.name)::text IS DISTINCT FROM (new.name)::text)) EXECUTE FUNCTION commentaries_topic_touch_search()"
-    ),
-    "commentaries_commentary_words_insert": (
-        "CREATE TRIGGER commentaries_commentary_words_insert AFTER INSERT ON public.commentaries_commentary REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION commentaries_remember_words()"
-    ),
-    "commentaries_commentary_words_update": (
-        "CREATE TRIGGER commentaries_commentary_words_update AFTER UPDATE ON public.commentaries_commentary REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION commentaries_remember_words()"
     ),
     "commentaries_commentary_words_insert": (
         "CREATE TRIGGER commentaries_commentary_words_insert AFTER INSERT ON public.commentaries_commentary REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION commentaries_remember_words()"
@@ -412,7 +344,7 @@ def ensure_triggers(*, using="default", **kwargs):
             if name == "commentaries_published_keeps_number" and (
                 "commentaries_renumberpermit" not in tables
             ):
-                continue  # created once migration 0009 has made the table it reads
+                continue  # created once migration 0011 has made the table it reads
             if name not in present:
                 cursor.execute(sql)
 

@@ -29,7 +29,8 @@ def test_a_link_shows_the_draft_to_anyone_marked_and_never_indexed_or_cached(cli
     html = response.content.decode()
     assert response.status_code == 200
     assert "A draft for sign-off" in html
-    assert "Not published: preview." in html
+    assert "<strong>Not published: preview</strong>" in html
+    assert "This link works until" in html
     assert '<meta name="robots" content="noindex, nofollow">' in html
     assert response["X-Robots-Tag"] == "noindex, nofollow"
     assert "no-store" in response["Cache-Control"]

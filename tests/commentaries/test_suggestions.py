@@ -11,7 +11,13 @@ from django.utils import timezone
 
 from commentaries.models import Commentary, SearchWord
 from commentaries.services import commentary_publish
-from tests.factories import AuthorFactory, BylineFactory, CommentaryFactory, SeriesFactory
+from tests.factories import (
+    AuthorFactory,
+    BylineFactory,
+    CommentaryFactory,
+    ReadyCommentaryFactory,
+    SeriesFactory,
+)
 
 pytestmark = [
     pytest.mark.django_db,
@@ -65,7 +71,7 @@ def test_a_word_first_used_in_a_piece_published_during_the_test_is_suggested_aft
 ):
     assert suggestion(client, q="thalassocratic") is None
     assert suggestion(client, q="thalasocratic") is None
-    piece = CommentaryFactory(title="A thalassocratic turn", body="<p>New words.</p>")
+    piece = ReadyCommentaryFactory(title="A thalassocratic turn", body="<p>New words.</p>")
     assert suggestion(client, q="thalasocratic") is None, "a draft's words stay private"
     commentary_publish(commentary=piece)
     text, _query = suggestion(client, q="thalasocratic")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commentaries', '0009_search_words'),
+        ('commentaries', '0011_search_words'),
     ]
 
     operations = [

@@ -102,7 +102,7 @@ def _on_postgresql(sql):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("commentaries", "0008_shared_images")]
+    dependencies = [("commentaries", "0010_shared_images")]
 
     operations = [
         TrigramExtension(),

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commentaries', '0007_topic_links_indexed_by_topic_then_piece'),
+        ('commentaries', '0009_publication_states_and_rules'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -2,7 +2,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("commentaries", "0010_feed_options")]
+    dependencies = [("commentaries", "0012_feed_options")]
 
     operations = [
         migrations.AddIndex(
