@@ -17,6 +17,7 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 from taggit.models import Tag
 
+from pacforum import object_tools
 from pacforum.editing.mixins import EditingAdminMixin
 
 from . import numbering, readiness, rules
@@ -370,6 +371,9 @@ class CommentaryAdmin(EditingAdminMixin, SignoffAdminMixin, RespondsToPickerMixi
             context["correct_url"] = reverse(
                 "admin:commentaries_commentary_correct", args=[object_id]
             )
+        if obj is not None:
+            # Links and buttons the apps above add (sending a piece to subscribers).
+            context["app_object_tools"] = object_tools.tools_for(request, obj)
         return super().changeform_view(
             request, object_id, form_url, {**context, **(extra_context or {})}
         )

@@ -10,6 +10,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from pacforum.object_tools import Tool
+
 from . import sending
 from .models import Delivery, Edition, SeriesNewsletter
 
@@ -32,6 +34,54 @@ def with_counts(queryset):
             for name, states in COUNTED.items()
         },
     )
+
+
+def back_url(edition, request) -> str:
+    """Where an edition's action returns: the piece's change form when it was
+    started there (?back=piece), else the edition's page."""
+    if request.GET.get("back") == "piece":
+        return reverse("admin:commentaries_commentary_change", args=[edition.commentary_id])
+    return reverse("admin:subscriptions_edition_change", args=[edition.pk])
+
+
+def audience_label(count: int, series) -> str:
+    """The edition's audience in words: "1,234 PacNet subscribers"."""
+    return f"{count:,} {series.name} subscriber{'' if count == 1 else 's'}"
+
+
+def piece_tools(request, commentary) -> list[Tool]:
+    """The send-on-demand buttons on a live piece's change form, for editors,
+    when its series sends on demand: a test to the editor's own address
+    first; after it, "Send to 1,234 PacNet subscribers", which asks for
+    confirmation. Registered with pacforum.object_tools in SubscriptionsConfig."""
+    if not request.user.has_perm("subscriptions.change_edition") or not commentary.is_live:
+        return []
+    series = commentary.series
+    if not series.subscribable or sending.send_mode(series) != SeriesNewsletter.Mode.ON_DEMAND:
+        return []
+    edition = Edition.objects.filter(commentary=commentary).first()
+    if edition is None:
+        return []  # prepared by the go-live tick, within a minute of going live
+    if edition.status != Edition.Status.WAITING:
+        url = reverse("admin:subscriptions_edition_change", args=[edition.pk])
+        return [Tool(f"Edition: {edition.get_status_display().lower()}", url)]
+    address = request.user.email or "no address"
+    tools = [
+        Tool(
+            f"Send a test to me ({address})",
+            reverse("admin:subscriptions_edition_test_send", args=[edition.pk]) + "?back=piece",
+            method="post",
+        )
+    ]
+    if edition.test_sent_at is not None:
+        count = sending.audience(edition)
+        tools.append(
+            Tool(
+                f"Send to {audience_label(count, series)}",
+                reverse("admin:subscriptions_edition_send", args=[edition.pk]) + "?back=piece",
+            )
+        )
+    return tools
 
 
 @admin.register(SeriesNewsletter)
@@ -139,8 +189,8 @@ class EditionAdmin(admin.ModelAdmin):
             raise PermissionDenied
         return edition
 
-    def _back(self, edition):
-        return redirect(reverse("admin:subscriptions_edition_change", args=[edition.pk]))
+    def _back(self, edition, request):
+        return redirect(back_url(edition, request))
 
     def test_send_view(self, request, pk):
         edition = self._edition_for_action(request, pk)
@@ -152,14 +202,14 @@ class EditionAdmin(admin.ModelAdmin):
             self.message_user(
                 request, "Your account has no email address: add one first.", messages.ERROR
             )
-        return self._back(edition)
+        return self._back(edition, request)
 
     def send_view(self, request, pk):
         """GET: the confirmation page; POST: start sending (twice changes nothing)."""
         edition = self._edition_for_action(request, pk, allow_get=True)
         if edition.test_sent_at is None:
             self.message_user(request, "Send yourself a test first.", messages.WARNING)
-            return self._back(edition)
+            return self._back(edition, request)
         count = sending.audience(edition)
         if request.method == "POST":
             if sending.edition_start(edition=edition, user=request.user):
@@ -168,13 +218,15 @@ class EditionAdmin(admin.ModelAdmin):
                 )
             else:
                 self.message_user(request, "This edition was already sent.", messages.WARNING)
-            return self._back(edition)
+            return self._back(edition, request)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "Send this edition?",
             "edition": edition,
             "count": count,
+            "audience_label": audience_label(count, edition.series),
+            "back_url": back_url(edition, request),
         }
         return TemplateResponse(request, "admin/subscriptions/edition/send_confirm.html", context)
 
@@ -184,7 +236,7 @@ class EditionAdmin(admin.ModelAdmin):
         self.message_user(
             request, f"Cancelled; {cancelled:,} deliveries will not be sent.", messages.SUCCESS
         )
-        return self._back(edition)
+        return self._back(edition, request)
 
     def resend_view(self, request, pk):
         edition = self._edition_for_action(request, pk)
@@ -195,7 +247,7 @@ class EditionAdmin(admin.ModelAdmin):
             "delivery was unknown may receive this edition twice.",
             messages.SUCCESS if requeued else messages.WARNING,
         )
-        return self._back(edition)
+        return self._back(edition, request)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         edition = get_object_or_404(self.get_queryset(request), pk=object_id)
