@@ -15,6 +15,7 @@ from django.contrib.redirects.models import Redirect
 
 from authors.models import Author
 from commentaries.models import Commentary, Series, Topic
+from commentaries.numbering import format_label, response_suffix
 
 from ..models import ImportedPost
 
@@ -188,13 +189,10 @@ class Index:
         taken = self.numbers.get(key)
         if taken is None or taken.is_for(commentary):
             return original
-        label = f"{commentary.series.short_label} #{commentary.number}{commentary.suffix}"
+        label = format_label(commentary.series.short_label, commentary.number, commentary.suffix)
         if original is not None:
-            # `commentaries.services.next_response_suffix`, against the index.
-            n = 2
-            while (series_id, commentary.year, commentary.number, f"R{n}") in self.numbers:
-                n += 1
-            commentary.suffix = f"R{n}"
+            scope = (series_id, commentary.year, commentary.number)
+            commentary.suffix = response_suffix(SuffixesTaken(self.numbers, scope))
             log.warn(f"{label} ({commentary.year}) exists; numbered {commentary.label}")
             return original
         log.warn(
@@ -203,3 +201,14 @@ class Index:
         commentary.number = None
         commentary.suffix = ""
         return None
+
+
+class SuffixesTaken:
+    """The suffixes the index holds for one series, year and number, as the
+    container `numbering.response_suffix` asks about."""
+
+    def __init__(self, numbers: dict[tuple, Entry], scope: tuple):
+        self.numbers, self.scope = numbers, scope
+
+    def __contains__(self, suffix):
+        return (*self.scope, suffix) in self.numbers

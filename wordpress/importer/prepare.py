@@ -22,6 +22,7 @@ from django.utils.encoding import escape_uri_path
 from django.utils.text import Truncator, slugify
 
 from commentaries.models import Commentary
+from commentaries.numbering import normalise_suffix, number_year
 
 from ..cleaning import (
     ClosingAuthor,
@@ -344,7 +345,8 @@ def prepare_post(
     if len(title) > TITLE_MAX:
         warnings.append(f"title shortened to {TITLE_MAX} characters")
         title = Truncator(title).chars(TITLE_MAX)
-    year = timezone.localtime(when or now, tz).year
+    with timezone.override(tz):
+        year = number_year(when or now)
     number = match.number
     if number is not None and when is not None and when.astimezone(UTC).year != year:
         warnings.append(
@@ -372,7 +374,7 @@ def prepare_post(
         published_at=(when or now) if status == Commentary.Status.PUBLISHED else None,
         year=year,
         number=number,
-        suffix=match.suffix if number is not None else "",
+        suffix=normalise_suffix(match.suffix) if number is not None else "",
         body=body,
         summary=make_summary(excerpt, body),
         authors=bylines(item, closing, archive, warnings),
