@@ -38,6 +38,8 @@ class _Images(HTMLParser):
 
 
 def images_without_alt(html: str) -> int:
+    if "<img" not in (html or "").lower():  # most bodies: no parse needed
+        return 0
     parser = _Images()
     parser.feed(html or "")
     parser.close()
@@ -81,7 +83,11 @@ def problems(commentary, bylines=None) -> list[str]:
     return [check.detail or check.label for check in checklist(commentary, bylines) if not check.ok]
 
 
-def import_warnings(commentary) -> list[str]:
+def import_warnings(commentary, bylines=None) -> list[str]:
     """For the importer's report: the checks an imported piece fails. The
-    import keeps the piece's status whatever they say."""
-    return [f"{commentary}: {problem}" for problem in problems(commentary)]
+    import keeps the piece's status whatever they say. `bylines` as in
+    `checklist` (an importer passes the ones it is writing)."""
+    return [
+        f"does not pass the checks before publishing: {problem}"
+        for problem in problems(commentary, bylines)
+    ]

@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from commentaries.models import Series
+from commentaries.models import RESERVED_SLUGS, Series
 
 DEFAULT_RULES = Path(__file__).with_name("rules.toml")
 NUMBERINGS = {choice.value for choice in Series.Numbering}
@@ -124,6 +124,10 @@ def _series_rule(data, index):
     missing = [key for key in ("slug", "name") if not data.get(key)]
     if missing:
         raise RulesError(f"{where} needs {', '.join(missing)}.")
+    if data["slug"] in RESERVED_SLUGS:
+        raise RulesError(
+            f"{where}: the slug “{data['slug']}” is an address the site uses itself; pick another."
+        )
     numbering = data.get("numbering", Series.Numbering.YEARLY)
     if numbering not in NUMBERINGS:
         raise RulesError(f"{where}: numbering must be one of {', '.join(sorted(NUMBERINGS))}.")

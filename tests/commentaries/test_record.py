@@ -421,8 +421,8 @@ def test_scheduling_checks_bios_and_alt_text_too(pacnet, editor):
 def test_the_importer_gets_warnings_not_refusals(pacnet):
     imported = CommentaryFactory(series=pacnet, published=True, summary="")
     assert readiness.import_warnings(imported) == [
-        f"{imported}: Add an author.",
-        f"{imported}: Write a one- or two-sentence summary.",
+        "does not pass the checks before publishing: Add an author.",
+        "does not pass the checks before publishing: Write a one- or two-sentence summary.",
     ]
     imported.refresh_from_db()
     assert imported.is_live

@@ -411,11 +411,14 @@ MIXED_REPORT = """\
   redirects        11 created or changed
   files             1 copied into MEDIA
   comments          2 not imported
-  warnings          6
+  warnings          9
     - created the series “PacNet” (/pacnet/)
+    - post 11 “PacNet #1 – Co-written” (line 33): does not pass the checks before publishing: No bio for Jane Smith.
     - post 12 “PacNet #2 – Tides and trade” (line 56): removed the control character 0x0B in title (not allowed in XML)
     - post 12 “PacNet #2 – Tides and trade” (line 56): removed the control character 0x00 in content (not allowed in XML)
+    - post 12 “PacNet #2 – Tides and trade” (line 56): does not pass the checks before publishing: No bio for Smith & O'Brien.
     - post 13 “PacNet #3 – Copied from post 11” (line 74): its GUID https://think.example.org/?p=11 names WordPress post 11; that short link is left to that post
+    - post 13 “PacNet #3 – Copied from post 11” (line 74): does not pass the checks before publishing: No bio for Publications Desk.
     - post 14 (line 91): no title; imported as the draft “Untitled (WordPress post 14)”
     - post 15 “PacNet #4 – Undated” (line 108): published in WordPress without a usable date (“0000-00-00 00:00:00”); imported as a draft
 Done.

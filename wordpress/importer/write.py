@@ -9,17 +9,22 @@ undo it if the transaction rolls back.
 
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
 from django.contrib.flatpages.models import FlatPage
 from django.contrib.redirects.models import Redirect
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.urls import Resolver404, resolve
+from django.utils import timezone
 from django.utils.text import Truncator, slugify
 
 from authors.models import Author
+from commentaries import readiness
 from commentaries.models import Byline, Commentary, Series, TaggedCommentary, Topic
+from commentaries.numbering import format_label
 from pacforum.sanitizer import sanitize_html
 from pacforum.uploads import clean_pdf, clean_upload, store_upload
 
@@ -30,10 +35,6 @@ from .index import Entry, Index, Journal
 from .prepare import AuthorSpec, PagePlan, Plan, SkipPost, TopicSpec
 from .report import PostLog
 from .wxr import WxrItem
-
-# First path segments the site answers itself; a WordPress page there moves
-# under /pages/ so that it stays reachable.
-RESERVED_SEGMENTS = {"admin", "authors", "static", "media", "search", "feed", "subscribe"}
 
 
 @dataclass
@@ -209,6 +210,7 @@ class Writer:
         """Fill a commentary from a plan, numbered and slugged against the
         index. Returns the original's entry for a response."""
         series = self.series(plan)
+        stored = live_record(commentary)
         if commentary.pk is not None:
             self.index.unindex(commentary)
         commentary.series = series
@@ -222,10 +224,13 @@ class Writer:
         commentary.summary = plan.summary
         if plan.pdf is not None:
             commentary.pdf = self.store_pdf(plan.pdf, log, plan.year) or commentary.pdf
-        original = self.index.number(commentary, log)
+        if stored is not None:
+            original = keep_live_record(commentary, stored, log)
+        else:
+            original = self.index.number(commentary, log)
         # A number carried over from WordPress is kept as it is; publishing
         # never deals it again (commentaries/numbering.py).
-        if commentary.number is not None and not commentary.suffix:
+        if stored is None and commentary.number is not None and not commentary.suffix:
             commentary.number_origin = Commentary.NumberOrigin.IMPORTED
         if commentary.pk is None or commentary.slug != plan.slug:
             commentary.slug = self.index.free_slug(commentary, plan.slug)
@@ -259,6 +264,16 @@ class Writer:
             bylines.append(byline)
         return bylines
 
+    def check(self, commentary, bylines, log: PostLog):
+        """The checks before publishing, for a piece imported as published:
+        reported, never enforced, so the import keeps WordPress's status.
+        Drafts meet them when an editor publishes them."""
+        if commentary.status != Commentary.Status.PUBLISHED:
+            return
+        named = [(byline.author.name, byline.bio) for byline in bylines]
+        for warning in readiness.import_warnings(commentary, named):
+            log.warn(warning)
+
     def save_one(self, item, plan: Plan, existing, source_hash, log: PostLog) -> ImportedPost:
         previous_url = None
         if existing is not None:
@@ -274,6 +289,7 @@ class Writer:
         commentary.save()
         self.index.saved(commentary)
         bylines = self.bylines_for(commentary, plan, log)
+        self.check(commentary, bylines, log)
         topics = [self.topic(spec) for spec in plan.topics]
         if existing is not None:
             commentary.bylines.all().delete()
@@ -325,7 +341,9 @@ class Writer:
             Commentary.objects.bulk_update(answered, ["responds_to"])
         bylines, tagged, redirects_new, redirects_changed, imported = [], [], [], {}, []
         for p in pending:
-            bylines.extend(self.bylines_for(p.commentary, p.plan, p.log))
+            written = self.bylines_for(p.commentary, p.plan, p.log)
+            self.check(p.commentary, written, p.log)
+            bylines.extend(written)
             tagged.extend(
                 TaggedCommentary(content_object=p.commentary, tag=self.topic(spec))
                 for spec in p.plan.topics
@@ -356,7 +374,7 @@ class Writer:
             page = FlatPage()
         url = plan.url
         first = url.strip("/").split("/", 1)[0]
-        if first in RESERVED_SEGMENTS or first in self.index.series:
+        if first in self.index.series or site_answers(url):
             log.warn(f"{url} is an address the site uses itself; the page moves to /pages{url}")
             url = f"/pages{url}"[:100]
         taken = self.index.page_urls.get(url)
@@ -413,6 +431,74 @@ class Writer:
                 continue
             log.redirects += 1
         return create, change
+
+
+# The views that answer /<series>/… only for a series that exists: a static
+# page's address is free there unless its first segment is a series' slug.
+SERIES_VIEWS = {"series", "series_year", "detail", "cite"}
+
+
+def site_answers(url: str) -> bool:
+    """Does the site answer this address itself, so that a static page there
+    would never be seen? Asked of the URL patterns (and the static and media
+    prefixes, which a web server may serve without Django), so the answer
+    follows the site's addresses as they are; series slugs cannot take them
+    (`commentaries.models.RESERVED_SLUGS`)."""
+    for prefix in (settings.STATIC_URL, settings.MEDIA_URL):
+        parts = urlsplit(prefix or "")
+        if prefix and not parts.netloc and url.startswith("/" + parts.path.lstrip("/")):
+            return True
+    try:
+        match = resolve(url)
+    except Resolver404:
+        return False
+    return not (match.namespace == "commentaries" and match.url_name in SERIES_VIEWS)
+
+
+# What the database keeps of a piece readers have seen (commentaries/triggers.py).
+LIVE_FIELDS = ("series", "year", "number", "suffix", "status", "published_at")
+
+
+def live_record(commentary: Commentary) -> dict | None:
+    """The stored record of a piece readers have seen (published or
+    withdrawn, its time past), which the database refuses to renumber or
+    take back to draft; None for any other piece."""
+    if commentary.pk is None or commentary.status not in Commentary.PUBLIC_STATUSES:
+        return None
+    if commentary.published_at is None or commentary.published_at > timezone.now():
+        return None
+    return {name: getattr(commentary, name) for name in LIVE_FIELDS}
+
+
+def keep_live_record(commentary: Commentary, stored: dict, log: PostLog) -> None:
+    """Give a live piece back its series, year, number and suffix, and keep it
+    public, when WordPress now says otherwise; the rest of the post is
+    imported. Checked here, before writing, so the database's refusal never
+    costs the post (or its batch) its update."""
+    stored_label = format_label(stored["series"].short_label, stored["number"], stored["suffix"])
+    if (commentary.series, commentary.year, commentary.number, commentary.suffix) != (
+        stored["series"],
+        stored["year"],
+        stored["number"],
+        stored["suffix"],
+    ):
+        label = format_label(commentary.series.short_label, commentary.number, commentary.suffix)
+        log.warn(
+            f"{stored_label} ({stored['year']}) is live here, so it keeps its number, year "
+            f"and series; WordPress now gives {label} ({commentary.year})"
+        )
+    if commentary.status != stored["status"]:
+        if stored["status"] == Commentary.Status.WITHDRAWN:
+            log.warn(f"{stored_label} ({stored['year']}) was withdrawn here and stays withdrawn")
+        else:
+            log.warn(
+                f"{stored_label} ({stored['year']}) is live here and stays published (it is "
+                "not published in WordPress now: withdraw it in the admin if it should go)"
+            )
+    if commentary.published_at is None or commentary.published_at > timezone.now():
+        commentary.published_at = stored["published_at"]
+    for name in ("series", "year", "number", "suffix", "status"):
+        setattr(commentary, name, stored[name])
 
 
 def fill_imported(imported, item, source_hash):
