@@ -154,7 +154,7 @@ class SeriesFeed(CommentaryFeed):
     kind = "series"
 
     def get_object(self, request, slug=None):
-        return series_by_slug(slug, request)
+        return series_by_slug(slug)
 
     def title(self, obj):
         return f"{obj.name} · {settings.SITE_NAME}"

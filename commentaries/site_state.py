@@ -2,16 +2,26 @@
 (every series with `has_published`, the navigation's static pages, the next
 scheduled publication), built in two queries and cached per content version.
 
-The navigation (`pacforum/navigation.py`), series pages and feeds read it; the
-page cache (`pacforum/pagecache.py`) asks it when content next changes by
-itself, so no page outlives a scheduled publication.
+The navigation (`pacforum/navigation.py`), series pages, search and feeds read
+it; the page cache (`pacforum/pagecache.py`) asks it when content next changes
+by itself, so no page outlives a scheduled publication.
+
+With the shared cache off (`CACHE_DISABLED=true`, for benchmarks and
+debugging) every cache read misses, and the state would be built again for
+every request. It is a small list of rows, not a rendered page, so each
+process then keeps the state it built for `LOCAL_SECONDS` (never past the
+next scheduled publication): an edit made in another process shows in the
+navigation within that time. No rendered page or fragment is kept anywhere:
+"cold" pages are still built on every request.
 """
 
+import time
 from datetime import datetime
 
 from django.conf import settings
 from django.contrib.flatpages.models import FlatPage
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.dummy import DummyCache
 from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -22,6 +32,9 @@ from .models import Commentary, Series
 
 SITE_STATE_KEY = "public-pages:site-state:{version}"
 STATIC_PAGE_URLS = ("/about/", "/history/")
+LOCAL_SECONDS = 5
+
+_local = {"state": None, "until": 0.0}
 
 
 def build_site_state():
@@ -50,27 +63,40 @@ def build_site_state():
     }
 
 
-def site_state(request=None) -> dict:
-    """The site state, cached per content version and built once per request.
+def _kept_in_process():
+    """The state this process built less than LOCAL_SECONDS ago, or a new one."""
+    now = time.time()
+    if _local["state"] is None or now >= _local["until"]:
+        state = build_site_state()
+        _local["state"] = state
+        _local["until"] = min(now + LOCAL_SECONDS, state["next_publication"] or float("inf"))
+    return _local["state"]
 
-    It never outlives the next scheduled publication (a series may then get its
-    first published piece), nor `PUBLIC_PAGE_CACHE_SECONDS`."""
-    state = getattr(request, "_site_state", None)
-    if state is not None:
-        return state
+
+def forget_kept_state() -> None:
+    """Drop the state kept in this process (tests, and after a change made here)."""
+    _local["state"] = None
+
+
+def site_state() -> dict:
+    """The site state, cached per content version (or, with the cache off,
+    kept briefly in the process). It never outlives the next scheduled
+    publication (a series may then get its first published piece), nor
+    `PUBLIC_PAGE_CACHE_SECONDS`."""
+    if isinstance(caches["default"], DummyCache):
+        return _kept_in_process()
     key = SITE_STATE_KEY.format(version=content_version())
     state = cache.get(key)
     if state is None:
         state = build_site_state()
         cache.set(key, state, timeout_until(state["next_publication"]))
-    if request is not None:
-        request._site_state = state
     return state
 
 
 def next_publication(request=None) -> float | None:
-    """When content next changes by itself: the next scheduled publication."""
-    return site_state(request)["next_publication"]
+    """When content next changes by itself: the next scheduled publication
+    (the page cache calls it with the request; the state is the same for all)."""
+    return site_state()["next_publication"]
 
 
 def seconds_until_next_publication(now: datetime | None = None) -> int | None:
@@ -85,10 +111,10 @@ def seconds_until_next_publication(now: datetime | None = None) -> int | None:
     return max(1, int((upcoming[0] - now).total_seconds()) + 1)
 
 
-def series_by_slug(slug, request=None):
-    """A series with a published piece, from the cached site state (no query
-    once cached), or 404: a series is public only while it has one."""
-    for series in site_state(request)["series"]:
+def series_by_slug(slug):
+    """A series with a published piece, from the site state (no query once
+    cached), or 404: a series is public only while it has one."""
+    for series in site_state()["series"]:
         if series.slug == slug and series.has_published:
             return series
     raise Http404("No such series.")

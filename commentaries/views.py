@@ -109,7 +109,7 @@ class SeriesView(FilteredListMixin, ListView):
 
     @cached_property
     def series(self):
-        return series_by_slug(self.kwargs["series"], self.request)
+        return series_by_slug(self.kwargs["series"])
 
     def base_filter(self):
         return Q(series=self.series)
@@ -137,7 +137,7 @@ class SeriesYearView(PublishedMixin, ListView):
 
     @cached_property
     def series(self):
-        return series_by_slug(self.kwargs["series"], self.request)
+        return series_by_slug(self.kwargs["series"])
 
     def get_queryset(self):
         return (
@@ -408,9 +408,7 @@ class SearchView(ListView):
     def get_queryset(self):
         # The public series (those with a published piece) from the cached
         # site state: no query of its own.
-        self.all_series = series = [
-            s for s in site_state(self.request)["series"] if s.has_published
-        ]
+        self.all_series = series = [s for s in site_state()["series"] if s.has_published]
         self.form = SearchForm(
             self.request.GET or None,
             series=series,

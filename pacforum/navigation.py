@@ -4,7 +4,7 @@ from commentaries.site_state import site_state
 
 
 def _navigation(request):
-    state = site_state(request)
+    state = site_state()
     return {
         "series": [
             {

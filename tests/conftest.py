@@ -141,11 +141,16 @@ def redis_url():
     return worker_redis_url(base)
 
 
-# Every test starts with an empty page cache.
+# Every test starts with an empty page cache, and no site state kept in the
+# process (with the cache off).
 @pytest.fixture(autouse=True)
 def _empty_page_cache():
     from django.core.cache import cache
 
+    from commentaries.site_state import forget_kept_state
+
     cache.clear()
+    forget_kept_state()
     yield
     cache.clear()
+    forget_kept_state()
