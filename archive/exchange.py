@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from authors.models import Affiliation, Author, Organization
 from commentaries.models import Byline, Commentary, Series, TaggedCommentary, Topic
+from commentaries.surroundings import refresh_all
 from subscriptions.models import SubscriptionRequest
 
 FORMAT = "pacforum-archive"
@@ -358,6 +359,7 @@ def read_archive(lines: Iterable[str]) -> dict[str, int]:
     if not header_seen:
         raise ArchiveError("the archive is empty")
     importer.finish()
+    refresh_all()  # rows written in bulk: neighbours and related pieces, once
     return importer.counts
 
 

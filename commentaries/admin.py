@@ -47,8 +47,10 @@ from .services import (
     commentary_return_to_draft,
     commentary_save,
     commentary_submit,
+    commentary_topics_changed,
     commentary_unschedule,
     commentary_withdraw,
+    topics_delete,
 )
 
 logger = logging.getLogger(__name__)
@@ -79,6 +81,12 @@ class TopicAdmin(admin.ModelAdmin):
     list_filter = ["featured"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]
+
+    def delete_model(self, request, obj):
+        topics_delete(topics=[obj])
+
+    def delete_queryset(self, request, queryset):
+        topics_delete(topics=list(queryset))
 
 
 class BylineInline(admin.TabularInline):
@@ -387,8 +395,11 @@ class CommentaryAdmin(EditingAdminMixin, SignoffAdminMixin, RespondsToPickerMixi
         commentary_save(commentary=obj, user=request.user)
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
         commentary = form.instance
+        topics_before = set(commentary.topics.values_list("pk", flat=True)) if change else set()
+        super().save_related(request, form, formsets, change)
+        if set(commentary.topics.values_list("pk", flat=True)) != topics_before:
+            commentary_topics_changed(commentary=commentary, before=topics_before)
         intent = intent_of(request)
         try:
             if intent == PUBLISH:

@@ -382,6 +382,15 @@ class Commentary(SharedImageMixin, TimestampedModel):
         help_text="Dated correction notes shown at the end of the piece, in its feed entry "
         "and its structured data: [{“noted_at”: ISO time, “text”: …}].",
     )
+    surroundings = models.JSONField(
+        default=dict,
+        db_default=Value({}, JSONField()),
+        blank=True,
+        editable=False,
+        help_text="Derived from the published pieces, kept current by the services "
+        "(commentaries/surroundings.py): the ids of the previous and next pieces of the "
+        "series and of the related pieces, in rank order.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -6,21 +6,11 @@ pin those numbers.
 
 import re
 
-from django.db import connection
-from django.db.models import (
-    Count,
-    Exists,
-    F,
-    OuterRef,
-    Prefetch,
-    Q,
-    Subquery,
-)
-from django.db.models.functions import Coalesce
-from django.db.models.lookups import Lookup
+from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery, prefetch_related_objects
 
 from authors.models import Affiliation, Author
 
+from . import surroundings
 from .models import Byline, Commentary, Series, TaggedCommentary, Topic, published_q
 
 LISTING_DEFERRED = ("body", "search_vector")
@@ -35,17 +25,17 @@ def listing(queryset=None):
 
 
 def for_reading(queryset):
-    """A queryset ready for the commentary page: bylines with their authors'
-    current affiliations (for the structured data) and topics."""
-    current = Affiliation.objects.filter(is_current=True).select_related("organization")
-    bylines = Byline.objects.select_related("author").prefetch_related(
-        Prefetch("author__affiliations", queryset=current, to_attr="current_affiliations")
+    """A queryset ready for a page about one piece: its series, bylines (see
+    `reading_bylines`) and topics."""
+    return for_page(queryset).prefetch_related(
+        Prefetch("bylines", queryset=reading_bylines()), "topics"
     )
-    return (
-        queryset.select_related("series")
-        .defer("search_vector")
-        .prefetch_related(Prefetch("bylines", queryset=bylines), "topics")
-    )
+
+
+def for_page(queryset):
+    """A queryset for the commentary page's piece: with its series; its
+    bylines and topics come with the pieces around it (`commentary_page`)."""
+    return queryset.select_related("series").defer("search_vector")
 
 
 def newest_per_series():
@@ -132,121 +122,34 @@ def topics_with_counts():
     ).filter(published_count__gt=0)
 
 
-def commentary_surroundings(commentary, *, related_limit=3):
-    """The pieces shown around a commentary, in one query (and one for their
-    bylines): the previous and next published pieces of its series, up to
-    `related_limit` published pieces sharing the most topics with it (newest
-    first; on PostgreSQL among its neighbours under each topic, see
-    `related_candidates`), the published responses to it and the piece it
-    responds to."""
-    published = Commentary.objects.published()
-    wanted = Q(responds_to=commentary)
-    if commentary.responds_to_id is not None:
-        wanted |= Q(pk=commentary.responds_to_id)
-    key = (commentary.published_at, commentary.pk)
-    if commentary.published_at is not None:
-        in_series = published.filter(series=commentary.series_id).exclude(pk=commentary.pk)
-        before = Q(published_at__lt=commentary.published_at) | Q(
-            published_at=commentary.published_at, pk__lt=commentary.pk
-        )
-        after = Q(published_at__gt=commentary.published_at) | Q(
-            published_at=commentary.published_at, pk__gt=commentary.pk
-        )
-        previous = in_series.filter(before).order_by("-published_at", "-id").values("pk")[:1]
-        following = in_series.filter(after).order_by("published_at", "id").values("pk")[:1]
-        # Scalar subqueries (computed once, then index lookups), where
-        # `pk IN (subquery) OR ...` would filter every published piece.
-        wanted |= Q(pk=Subquery(previous)) | Q(pk=Subquery(following))
-    topic_ids = [topic.pk for topic in commentary.topics.all()]  # prefetched
-    shared = (
-        TaggedCommentary.objects.filter(content_object=OuterRef("pk"), tag_id__in=topic_ids)
-        .order_by()
-        .values("content_object")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    # Ranked among a bounded set of candidates, so that the cost does not grow
-    # with the archive: the RELATED_WINDOW pieces filed under each of its
-    # topics just before and just after it (index on topic, piece).
-    links = TaggedCommentary.objects.filter(published_q("content_object__"), tag_id__in=topic_ids)
-    if connection.features.supports_slicing_ordering_in_compound and topic_ids:
-        links = links.filter(content_object__in=related_candidates(commentary.pk, topic_ids))
-    related = (
-        links.exclude(content_object=commentary.pk)
-        .values("content_object")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "-content_object__published_at", "-content_object")
-        .values("content_object")[:related_limit]
-    )
-    if topic_ids:
-        wanted |= one_of(related)
-    pieces = list(
-        listing(published)
-        .filter(wanted)
-        .exclude(pk=commentary.pk)
-        .annotate(shared=Coalesce(Subquery(shared), 0))
+def reading_bylines():
+    """Bylines with their authors and the authors' current affiliations (for
+    the citation tags and the structured data)."""
+    current = Affiliation.objects.filter(is_current=True).select_related("organization")
+    return Byline.objects.select_related("author").prefetch_related(
+        Prefetch("author__affiliations", queryset=current, to_attr="current_affiliations")
     )
 
-    def order(piece):
-        return (piece.published_at, piece.pk)
 
-    same_series = [p for p in pieces if p.series_id == commentary.series_id]
-    earlier = [p for p in same_series if commentary.published_at and order(p) < key]
-    later = [p for p in same_series if commentary.published_at and order(p) > key]
-    # The true top pieces are in `pieces`, so ranking `pieces` again finds them.
-    related_pieces = sorted(
-        (p for p in pieces if p.shared > 0),
-        key=lambda p: (-p.shared, -p.published_at.timestamp(), -p.pk),
-    )[:related_limit]
+def commentary_page(commentary) -> dict:
+    """What the commentary page shows around `commentary` (a piece from
+    `for_page`): its previous and next pieces, related pieces, responses and
+    the piece it answers, from the ids stored on it (`surroundings`), with
+    everyone's bylines and its topics. Four queries: the pieces around it,
+    the bylines, the authors' affiliations, its topics."""
+    pieces = surroundings.surrounding_pieces(
+        commentary, Commentary.objects.published().select_related("series").defer(*LISTING_DEFERRED)
+    )
+    prefetch_related_objects([commentary, *pieces], Prefetch("bylines", queryset=reading_bylines()))
+    prefetch_related_objects([commentary], "topics")
+    previous, following = surroundings.neighbours(commentary, pieces)
     return {
-        "previous": max(earlier, key=order, default=None),
-        "next": min(later, key=order, default=None),
-        "related": related_pieces,
-        "responses": sorted((p for p in pieces if p.responds_to_id == commentary.pk), key=order),
-        "in_response_to": next((p for p in pieces if p.pk == commentary.responds_to_id), None),
+        "previous": previous,
+        "next": following,
+        "related": surroundings.related(commentary, pieces),
+        "responses": surroundings.responses(commentary, pieces),
+        "in_response_to": surroundings.in_response_to(commentary, pieces),
     }
-
-
-RELATED_WINDOW = 50
-
-
-def related_candidates(pk, topic_ids):
-    """Ids of the pieces filed under each topic nearest to piece `pk`, up to
-    RELATED_WINDOW on each side: at most 2 x RELATED_WINDOW x topics rows
-    whatever the archive's size. (SQLite cannot slice inside a UNION, so there
-    the related pieces are ranked over every link; it is for development.)"""
-    windows = []
-    for topic_id in topic_ids:
-        pieces = TaggedCommentary.objects.filter(tag_id=topic_id).values("content_object_id")
-        windows.append(
-            pieces.filter(content_object_id__lt=pk).order_by("-content_object_id")[:RELATED_WINDOW]
-        )
-        windows.append(
-            pieces.filter(content_object_id__gt=pk).order_by("content_object_id")[:RELATED_WINDOW]
-        )
-    return windows[0].union(*windows[1:], all=True)
-
-
-class EqualsAny(Lookup):
-    """`lhs = ANY(rhs)`, rhs an array (PostgreSQL)."""
-
-    lookup_name = "equals_any"
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
-
-
-def one_of(ids):
-    """`pk` is one of the ids the subquery `ids` returns. On PostgreSQL the
-    subquery runs once (`pk = ANY(ARRAY(...))`, index lookups); inside an OR,
-    `pk IN (subquery)` would be checked against every row instead."""
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.expressions import ArraySubquery
-
-        return Q(EqualsAny(F("pk"), ArraySubquery(ids)))
-    return Q(pk__in=ids)
 
 
 def find_moved(*, series: str, year: int, slug: str):

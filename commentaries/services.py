@@ -5,6 +5,9 @@ Every function checks the rules (`rules.authorize`) against the piece as the
 database holds it, under a row lock, before it writes; `user=None` is the
 system (management commands, the importer), which the database still holds
 to the invariants. Going live has one place: `_after_go_live_change`.
+Every change to what readers see around a piece (its place in its series,
+its topics, its state) ends with `surroundings.refresh`, which keeps the
+neighbours and related pieces stored on the pieces current.
 """
 
 from datetime import datetime
@@ -14,15 +17,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import numbering, readiness
+from . import numbering, readiness, surroundings
 from .models import Byline, Commentary, Series, Topic
 from .rules import Action, Role, authorize, role_of
 
 # The fields a history restore brings back: the piece's content, never its
 # state, number, address or publish time.
 CONTENT_FIELDS = ("title", "summary", "body")
-# Fields only the publishing services change.
-STATE_FIELDS = ("status", "withdrawn_at", "created_by_id", "number_origin")
+# Fields only the publishing services change (`surroundings` is derived data
+# they keep current: a form's copy may be older than the stored one).
+STATE_FIELDS = ("status", "withdrawn_at", "created_by_id", "number_origin", "surroundings")
 # Fields an editor may set on a piece that is not live yet (a hand-set number,
 # a planned publish time); fixed once it is live.
 PUBLISHER_FIELDS = ("published_at", "year", "number", "suffix")
@@ -121,6 +125,7 @@ def commentary_save(*, commentary: Commentary, user=None) -> Commentary:
     commentary.save()
     if rescheduled:
         _redeal(stored, commentary)
+        surroundings.refresh(pieces=[commentary])
         _after_go_live_change(commentary)
     return commentary
 
@@ -202,6 +207,7 @@ def commentary_publish(*, commentary: Commentary, user=None, at: datetime | None
         numbering.write_plan(plan, skip=commentary)
     if stored is not None and before_year not in (None, commentary.year):
         numbering.deal_numbers(series=commentary.series, year=before_year)
+    surroundings.refresh(pieces=[commentary])
     _after_go_live_change(commentary)
     return commentary
 
@@ -235,6 +241,7 @@ def commentary_unschedule(*, commentary: Commentary, user=None) -> Commentary:
     commentary.save()
     if year is not None:
         numbering.deal_numbers(series=commentary.series, year=year)
+    surroundings.refresh(pieces=[commentary])
     return commentary
 
 
@@ -258,6 +265,7 @@ def commentary_withdraw(*, commentary: Commentary, note: str, user=None) -> Comm
         stored.last_edited_by = user
     stored.full_clean()
     stored.save()
+    surroundings.refresh(pieces=[stored])
     return stored
 
 
@@ -293,6 +301,7 @@ def commentary_reinstate(*, commentary: Commentary, user=None) -> Commentary:
         stored.last_edited_by = user
     stored.full_clean()
     stored.save()
+    surroundings.refresh(pieces=[stored])
     return stored
 
 
@@ -315,7 +324,9 @@ def commentary_restore(*, commentary: Commentary, version, user=None) -> Comment
     stored.save()
     _replace_bylines(stored, content["bylines"])
     if content["topics"] is not None:
+        before = set(stored.topics.values_list("pk", flat=True))
         stored.topics.set(list(Topic.objects.filter(pk__in=content["topics"])))
+        commentary_topics_changed(commentary=stored, before=before)
     if stored.status in Commentary.PUBLIC_STATUSES:
         problems = readiness.problems(stored)
         if problems:
@@ -373,3 +384,38 @@ def bylines_move_on_merge(*, keep, duplicate, **kwargs) -> None:
     signed_by_keep = Byline.objects.filter(author=keep).values("commentary")
     Byline.objects.filter(author=duplicate, commentary__in=signed_by_keep).delete()
     Byline.objects.filter(author=duplicate).update(author=keep)
+
+
+@transaction.atomic
+def commentary_set_topics(*, commentary: Commentary, topics, user=None) -> Commentary:
+    """File a piece under `topics` (Topic objects) instead of its current ones."""
+    stored = _stored(commentary)
+    authorize(user, Action.EDIT, stored)
+    before = set(stored.topics.values_list("pk", flat=True))
+    stored.topics.set(list(topics))
+    commentary_topics_changed(commentary=stored, before=before)
+    return stored
+
+
+def commentary_topics_changed(*, commentary: Commentary, before: set[int]) -> None:
+    """A piece's topics were `before` (topic ids) and are now what the
+    database holds (the change form saves them itself, then calls this): the
+    related pieces around it, under the old topics and the new, are worked
+    out again. Drafts and pieces in review are in nobody's related pieces."""
+    if commentary.status == Commentary.Status.PUBLISHED:
+        surroundings.refresh(pieces=[commentary], topic_ids=before)
+
+
+@transaction.atomic
+def topics_delete(*, topics) -> None:
+    """Delete topics; the related pieces of the pieces filed under them are
+    worked out again."""
+    ids = [topic.pk for topic in topics]
+    pieces = list(
+        Commentary.objects.filter(tagged_items__tag_id__in=ids, status=Commentary.Status.PUBLISHED)
+        .distinct()
+        .only("pk")
+    )
+    for topic in topics:
+        topic.delete()
+    surroundings.refresh(pieces=pieces, topic_ids=ids)

@@ -17,7 +17,7 @@ from pacforum.editing.services import preview_link_valid
 from pacforum.pagecache import per_content_version
 from pacforum.pagination import paginator_with_count
 
-from . import citations, selectors
+from . import citations, selectors, surroundings
 from .forms import AUTHOR_CHOICES_LIMIT, ArchiveFilterForm, SearchForm
 from .lookup import number_matches, parse_number_query
 from .metadata import commentary_json_ld
@@ -206,7 +206,7 @@ class CommentaryView(DetailView):
     context_object_name = "commentary"
 
     def get_queryset(self):
-        return selectors.for_reading(Commentary.objects.published())
+        return selectors.for_page(Commentary.objects.published())
 
     def get_object(self, queryset=None):
         return get_object_or_404(
@@ -269,7 +269,7 @@ class CommentaryView(DetailView):
         absolute = self.request.build_absolute_uri
         url = absolute(self.public_path(commentary))
         publisher = settings.SITE_NAME
-        around = selectors.commentary_surroundings(commentary)
+        around = selectors.commentary_page(commentary)
         closing = [
             (byline, byline.email if byline.email and byline.author.show_email else "")
             for byline in commentary.bylines.all()
@@ -325,6 +325,10 @@ class CommentaryPreviewView(CommentaryView):
         )
 
     def get_context_data(self, **kwargs):
+        if self.object.status != Commentary.Status.PUBLISHED:
+            # Nothing is stored around a piece that is not published: shown
+            # as it would be, worked out for this preview (never saved).
+            self.object.surroundings = surroundings.as_if_published(self.object)
         return super().get_context_data(preview=True, **kwargs)
 
     def render_to_response(self, context, **response_kwargs):

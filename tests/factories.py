@@ -6,6 +6,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from authors.models import Affiliation, Author, Organization
+from commentaries import services, surroundings
 from commentaries.models import Byline, Commentary, Series, Topic
 from subscriptions.models import SubscriptionRequest
 
@@ -81,6 +82,16 @@ class CommentaryFactory(DjangoModelFactory):
             year=factory.LazyAttribute(lambda o: o.published_at.year),
         )
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """A published or scheduled piece is written directly, not through
+        the services: its neighbours and related pieces are worked out here,
+        as the services do."""
+        piece = super()._create(model_class, *args, **kwargs)
+        if piece.status == Commentary.Status.PUBLISHED:
+            surroundings.refresh(pieces=[piece])
+        return piece
+
 
 class BylineFactory(DjangoModelFactory):
     class Meta:
@@ -99,8 +110,10 @@ def piece_with(*, authors=2, topics=2, **kwargs):
         author = AuthorFactory()
         AffiliationFactory(author=author)
         BylineFactory(commentary=piece, author=author)
-    for _ in range(topics):
-        piece.topics.add(TopicFactory())
+    if topics:
+        services.commentary_set_topics(
+            commentary=piece, topics=[*piece.topics.all(), *TopicFactory.create_batch(topics)]
+        )
     return piece
 
 

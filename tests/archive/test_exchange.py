@@ -29,8 +29,9 @@ CONTENT_MODELS = [
 ]
 
 
-# Made again from the image on import (under new file names).
-DERIVED_FIELDS = {"image_renditions"}
+# Made again on import: the image sizes from the image (under new file
+# names), the neighbours and related pieces from the pieces (under new ids).
+DERIVED_FIELDS = {"image_renditions", "surroundings"}
 
 
 def _natural(obj):

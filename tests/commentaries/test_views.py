@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commentaries.models import Commentary, FormerAddress
-from commentaries.services import commentary_publish
+from commentaries.services import commentary_publish, commentary_set_topics
 from tests.factories import (
     AffiliationFactory,
     AuthorFactory,
@@ -150,7 +150,7 @@ def test_commentary_page_links_previous_and_next_in_the_series_and_related_piece
     )
     related = CommentaryFactory(published=True, title="Same topic elsewhere")
     for piece in (middle, related):
-        piece.topics.add(topic)
+        commentary_set_topics(commentary=piece, topics=[topic])
     page = html(client.get(middle.get_absolute_url()))
     assert re.search(rf'href="{older.get_absolute_url()}" rel="prev"', page)
     assert re.search(rf'href="{newer.get_absolute_url()}" rel="next"', page)
@@ -525,56 +525,59 @@ def test_navigation_lists_only_series_with_published_pieces(client):
     assert "Only drafts so far" not in page
 
 
-def test_surroundings_rank_related_pieces_by_shared_topics_then_newest():
-    from commentaries.selectors import commentary_surroundings, for_reading
+def around(piece):
+    from commentaries.selectors import commentary_page, for_page
 
+    return commentary_page(for_page(Commentary.objects.all()).get(pk=piece.pk))
+
+
+def test_surroundings_rank_related_pieces_by_shared_topics_then_newest():
     now = timezone.now()
     series = SeriesFactory()
     topics = TopicFactory.create_batch(3)
-    piece = CommentaryFactory(published=True, series=series, published_at=now - timedelta(days=5))
-    piece.topics.add(*topics)
+
+    def piece_on(*on, **kwargs):
+        piece = CommentaryFactory(**kwargs)
+        commentary_set_topics(commentary=piece, topics=on)
+        return piece
+
+    piece = piece_on(*topics, published=True, series=series, published_at=now - timedelta(days=5))
     # Same series, just before and after: they are the neighbours and share one topic.
-    before = CommentaryFactory(published=True, series=series, published_at=now - timedelta(days=6))
-    after = CommentaryFactory(published=True, series=series, published_at=now - timedelta(days=4))
-    earlier = CommentaryFactory(published=True, series=series, published_at=now - timedelta(days=9))
-    for neighbour in (before, after, earlier):
-        neighbour.topics.add(topics[0])
+    before = piece_on(
+        topics[0], published=True, series=series, published_at=now - timedelta(days=6)
+    )
+    after = piece_on(topics[0], published=True, series=series, published_at=now - timedelta(days=4))
+    piece_on(topics[0], published=True, series=series, published_at=now - timedelta(days=9))
     # Elsewhere: three topics shared, two, two (newer first), one; a draft shares all.
-    three = CommentaryFactory(published=True, published_at=now - timedelta(days=30))
-    three.topics.add(*topics)
-    two_old = CommentaryFactory(published=True, published_at=now - timedelta(days=20))
-    two_new = CommentaryFactory(published=True, published_at=now - timedelta(days=10))
-    for p in (two_old, two_new):
-        p.topics.add(topics[1], topics[2])
-    CommentaryFactory(title="Draft").topics.add(*topics)
+    three = piece_on(*topics, published=True, published_at=now - timedelta(days=30))
+    two_old = piece_on(*topics[1:], published=True, published_at=now - timedelta(days=20))
+    two_new = piece_on(*topics[1:], published=True, published_at=now - timedelta(days=10))
+    piece_on(*topics, title="Draft")
     response = CommentaryFactory(published=True, responds_to=piece)
 
-    around = commentary_surroundings(for_reading(Commentary.objects.all()).get(pk=piece.pk))
+    shown = around(piece)
 
-    assert around["previous"] == before
-    assert around["next"] == after
-    assert around["related"] == [three, two_new, two_old]
-    assert around["responses"] == [response]
-    assert around["in_response_to"] is None
-    around = commentary_surroundings(for_reading(Commentary.objects.all()).get(pk=response.pk))
-    assert around["in_response_to"] == piece
+    assert shown["previous"] == before
+    assert shown["next"] == after
+    assert shown["related"] == [three, two_new, two_old]
+    assert shown["responses"] == [response]
+    assert shown["in_response_to"] is None
+    assert around(response)["in_response_to"] == piece
 
 
 def test_related_pieces_are_ranked_among_each_topics_nearest_pieces(monkeypatch):
-    """On PostgreSQL the related ranking reads a bounded window of each topic's
-    pieces around the one shown, so its cost does not grow with the archive."""
-    from django.db import connection
+    """The related ranking reads a bounded window of each topic's pieces
+    around the one shown, so that a change touches a bounded number of
+    pieces whatever the archive's size."""
+    from commentaries import surroundings
 
-    from commentaries import selectors
-
-    if not connection.features.supports_slicing_ordering_in_compound:
-        pytest.skip("SQLite ranks related pieces over every link")
-    monkeypatch.setattr(selectors, "RELATED_WINDOW", 2)
+    monkeypatch.setattr(surroundings, "RELATED_WINDOW", 2)
+    monkeypatch.setattr(surroundings, "RELATED_LIMIT", 10)
     busy, quiet = TopicFactory.create_batch(2)
 
     def piece_on(*topics):
         piece = CommentaryFactory(published=True)
-        piece.topics.add(*topics)
+        commentary_set_topics(commentary=piece, topics=topics)
         return piece
 
     # In id order under the busy topic: old, before2, before1, PIECE, after1, after2, late.
@@ -584,13 +587,11 @@ def test_related_pieces_are_ranked_among_each_topics_nearest_pieces(monkeypatch)
     after1, after2 = piece_on(busy), piece_on(busy)
     late = piece_on(busy)  # third after: outside the window
 
-    around = selectors.commentary_surroundings(
-        selectors.for_reading(Commentary.objects.all()).get(pk=piece.pk), related_limit=10
-    )
+    related = around(piece)["related"]
 
-    assert set(around["related"]) == {old, before2, before1, after1, after2}
-    assert around["related"][0] == old  # shares both topics
-    assert late not in around["related"]
+    assert set(related) == {old, before2, before1, after1, after2}
+    assert related[0] == old  # shares both topics
+    assert late not in related
 
 
 def test_the_preview_says_it_is_not_published_and_never_cites_the_preview_address(

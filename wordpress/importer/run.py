@@ -22,6 +22,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from commentaries.models import Commentary, Series
+from commentaries.surroundings import refresh_all
 
 from ..rules import Rules
 from .index import Index, Journal
@@ -122,6 +123,11 @@ class WxrImporter:
             self.report.interrupted = str(exc)
         except WxrError as exc:
             self.report.interrupted = f"{exc} The file changed after it was checked."
+        if not self.dry_run:
+            # Posts are written in bulk, around the services: the neighbours
+            # and related pieces of every piece are worked out once, at the end
+            # (also after an interrupted run, for what it wrote).
+            refresh_all()
         self.report.posts.sort(key=lambda log: log.seq)
         self.report.seconds = time.monotonic() - started
         return self.report

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from authors.models import Author
 from commentaries.models import Byline, Commentary, Series, TaggedCommentary, Topic
+from commentaries.surroundings import refresh_all
 
 WORDS = [
     "alliance",
@@ -321,6 +322,9 @@ class Command(BaseCommand):
             with ThreadPoolExecutor(max_workers=jobs) as pool:
                 for future in as_completed(pool.submit(batch.write_and_close) for batch in batches):
                     report(future.result())
+        # Rows written in bulk, as an importer would: their neighbours and
+        # related pieces are worked out once, at the end.
+        refresh_all()
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(f"Seeded {total:,} commentaries into “{series}” in {elapsed:.1f} s.")

@@ -1,0 +1,15 @@
+from django.core.management.base import BaseCommand
+
+from commentaries.surroundings import refresh_all
+
+
+class Command(BaseCommand):
+    help = (
+        "Work out again the neighbours and related pieces stored on every piece. The "
+        "services and importers keep them current; run this after editing pieces or their "
+        "topics with raw SQL."
+    )
+
+    def handle(self, **options):
+        changed = refresh_all()
+        self.stdout.write(f"Surroundings worked out again: {changed:,} pieces changed.")
