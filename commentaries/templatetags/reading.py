@@ -2,7 +2,7 @@ import base64
 import html
 
 from django import template
-from django.utils.html import format_html, format_html_join, strip_tags
+from django.utils.html import format_html, strip_tags
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -31,14 +31,20 @@ def select_options(field):
     join instead of a template loop per option (no query)."""
     value = field.value()
     current = "" if value is None else str(value)
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        (
-            (choice, mark_safe(" selected") if str(choice) == current else "", label)
+    # Escaped as conditional_escape would, without format_html's machinery
+    # for each option: with a series' 250 topics and authors that machinery
+    # was about a tenth of the page's rendering time (cProfile).
+    return mark_safe(
+        "".join(
+            f'<option value="{_escaped(choice)}"'
+            f"{' selected' if str(choice) == current else ''}>{_escaped(label)}</option>"
             for choice, label in field.field.choices
-        ),
+        )
     )
+
+
+def _escaped(value) -> str:
+    return str(value) if hasattr(value, "__html__") else html.escape(str(value))
 
 
 @register.filter

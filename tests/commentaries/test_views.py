@@ -355,6 +355,19 @@ def test_series_page_ignores_nonsense_filters_without_an_error(client):
     assert "<script>" not in html(response).split("<main", 1)[1]
 
 
+def test_the_filter_menus_escape_topic_and_author_names_and_mark_the_chosen_one(client):
+    series = SeriesFactory(slug="pacnet")
+    topic = TopicFactory(slug="odd", name='<b>"Odd" & co</b>')
+    piece = CommentaryFactory(published=True, series=series)
+    commentary_set_topics(commentary=piece, topics=[topic])
+    BylineFactory(commentary=piece, author=AuthorFactory(slug="o-neil", name="Ann <O'Neil>"))
+    page = html(client.get("/pacnet/", {"topic": "odd"}))
+    escaped = "&lt;b&gt;&quot;Odd&quot; &amp; co&lt;/b&gt;"
+    assert f'<option value="odd" selected>{escaped}</option>' in page
+    assert '<option value="o-neil">Ann &lt;O&#x27;Neil&gt;</option>' in page
+    assert '<option value="" selected>Any topic</option>' not in page
+
+
 def test_series_page_is_paginated_newest_first(client):
     series = SeriesFactory(slug="pacnet")
     now = timezone.now()
