@@ -207,6 +207,13 @@ class EditionAdmin(admin.ModelAdmin):
     def send_view(self, request, pk):
         """GET: the confirmation page; POST: start sending (twice changes nothing)."""
         edition = self._edition_for_action(request, pk, allow_get=True)
+        if not sending.piece_is_live(edition):
+            self.message_user(
+                request,
+                "The piece is not live (withdrawn, or back to draft): this edition cannot be sent.",
+                messages.ERROR,
+            )
+            return self._back(edition, request)
         if edition.test_sent_at is None:
             self.message_user(request, "Send yourself a test first.", messages.WARNING)
             return self._back(edition, request)
@@ -240,6 +247,13 @@ class EditionAdmin(admin.ModelAdmin):
 
     def resend_view(self, request, pk):
         edition = self._edition_for_action(request, pk)
+        if not sending.piece_is_live(edition):
+            self.message_user(
+                request,
+                "The piece is not live (withdrawn, or back to draft): nothing is resent.",
+                messages.ERROR,
+            )
+            return self._back(edition, request)
         requeued = sending.edition_resend(edition=edition)
         self.message_user(
             request,

@@ -34,7 +34,7 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from . import editions, verp
+from . import editions, sending, verp
 from .emails import subscriber_links
 from .mail import SMTPBackend, UncertainDelivery
 from .models import Delivery, Edition, SubscriptionRequest
@@ -449,6 +449,15 @@ def send_batch(*, edition_id: int, max_messages: int = 1000, max_seconds: float 
     edition = Edition.objects.select_related("series").get(pk=edition_id)
     counts = {"sent": 0, "deferred": 0, "failed": 0, "unknown": 0, "skipped": 0}
     if edition.status != Edition.Status.SENDING:
+        return {**counts, "more": False, "paused": False}
+    if not sending.piece_is_live(edition):
+        # Withdrawn (or back to draft) while sending: what is still queued stays unsent.
+        cancelled = sending.edition_cancel(edition=edition)
+        logger.warning(
+            "Edition %s stopped: its piece is no longer live; %s deliveries cancelled",
+            edition.pk,
+            cancelled,
+        )
         return {**counts, "more": False, "paused": False}
     if edition.prepared_at is None:
         prepare(edition)

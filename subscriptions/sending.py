@@ -6,6 +6,8 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
+from commentaries.models import Commentary
+
 from . import editions
 from .models import Delivery, Edition, SeriesNewsletter
 
@@ -43,11 +45,18 @@ def edition_for_go_live(*, commentary) -> Edition | None:
     return edition
 
 
+def piece_is_live(edition: Edition) -> bool:
+    """An edition goes out only while readers may see its piece: once the piece
+    is withdrawn or back to draft, nothing more of it is sent."""
+    return Commentary.objects.published().filter(pk=edition.commentary_id).exists()
+
+
 @transaction.atomic
 def edition_start(*, edition: Edition, user) -> bool:
-    """Start sending; a second click (or a second worker) changes nothing."""
+    """Start sending; a second click (or a second worker) changes nothing, and
+    neither does a click for a piece that is no longer live."""
     edition = Edition.objects.select_for_update().get(pk=edition.pk)
-    if edition.status != Edition.Status.WAITING:
+    if edition.status != Edition.Status.WAITING or not piece_is_live(edition):
         return False
     edition.status = Edition.Status.SENDING
     edition.send_requested_at = timezone.now()
@@ -80,7 +89,7 @@ def edition_resend(*, edition: Edition, states=(State.FAILED, State.UNKNOWN)) ->
     The only path that takes a row out of *unknown*: the editor accepts that
     some of these subscribers may receive the edition a second time."""
     edition = Edition.objects.select_for_update().get(pk=edition.pk)
-    if edition.status == Edition.Status.WAITING:
+    if edition.status == Edition.Status.WAITING or not piece_is_live(edition):
         return 0
     allowed = {State.FAILED, State.UNKNOWN, State.CANCELLED}
     requeued = edition.deliveries.filter(state__in=[s for s in states if s in allowed]).update(
