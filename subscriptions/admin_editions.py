@@ -270,7 +270,9 @@ class EditionAdmin(admin.ModelAdmin):
             "edition": edition,
             "counts": {name: getattr(edition, f"n_{name}") for name in COUNTED},
             "total": edition.total,
-            "audience": sending.audience(edition) if edition.status == "waiting" else None,
+            "audience_label": audience_label(sending.audience(edition), edition.series)
+            if edition.status == "waiting"
+            else None,
             "can_act": self.has_change_permission(request, edition),
             "deliveries_url": reverse("admin:subscriptions_delivery_changelist")
             + f"?edition__id__exact={edition.pk}",
