@@ -10,6 +10,7 @@ import pytest
 from django.contrib.flatpages.models import FlatPage
 from django.contrib.redirects.models import Redirect
 from django.core.management.base import CommandError
+from PIL import Image
 
 from authors.models import Author
 from commentaries.models import Commentary, Topic
@@ -375,7 +376,44 @@ def test_the_csv_report_lists_every_post_with_its_outcome(import_wxr, tmp_path):
     assert rows[2]["reason"] == "wp:post_id -5 is not a positive number"
 
 
-# -- PDFs ----------------------------------------------------------------------------
+# -- featured images and PDFs ----------------------------------------------------------
+
+
+def test_the_featured_image_becomes_the_pieces_image_with_its_alt_text(
+    import_wxr, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    with django_capture_on_commit_callbacks(execute=True):
+        output = import_wxr(DATA / "featured-and-pdfs.xml", "--uploads", DATA / "uploads")
+    commentary = piece(701)
+    assert commentary.image.name.startswith("images/2021/")
+    assert commentary.image_alt == "The harbour at dawn & its cranes"
+    assert (commentary.image_width, commentary.image_height) == (64, 40)
+    with Image.open(commentary.image.path) as stored:
+        assert (stored.format, stored.size) == ("PNG", (64, 40))
+    # The sizes are made by the task worker (run at once in the tests).
+    assert commentary.image_renditions["source"] == commentary.image.name
+    assert commentary.image_renditions["sizes"]
+    assert "files             3 copied into MEDIA" in output
+
+
+def test_a_featured_image_without_alt_text_is_described_by_the_title_with_a_warning(
+    import_wxr, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    text = (DATA / "featured-and-pdfs.xml").read_text(encoding="utf-8")
+    path = tmp_path / "no-alt.xml"
+    path.write_text(text.replace("The harbour at dawn &amp; its cranes", ""), encoding="utf-8")
+    output = import_wxr(path, "--uploads", DATA / "uploads")
+    assert piece(701).image_alt == "With a picture and a PDF"
+    assert "its featured image has no alt text in WordPress" in output
+
+
+def test_a_missing_featured_image_is_listed(import_wxr, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    output = import_wxr(DATA / "featured-and-pdfs.xml", "--uploads", tmp_path)
+    assert not piece(701).image
+    assert "    - 2021/03/harbour.png\n" in output
 
 
 def test_an_attached_pdf_or_one_named_in_meta_becomes_the_pieces_pdf(
@@ -409,7 +447,7 @@ MIXED_REPORT = """\
          2  post type “attachment” is not imported (files come in with the posts that use them)
          1  post type “guest-author” is not imported (a Co-Authors Plus guest author, read for the bylines)
   redirects        11 created or changed
-  files             1 copied into MEDIA
+  files             2 copied into MEDIA
   comments          2 not imported
   warnings          9
     - created the series “PacNet” (/pacnet/)
@@ -428,7 +466,9 @@ Done.
 def database_state():
     return {
         "pieces": sorted(
-            Commentary.objects.values_list("pk", "title", "status", "slug", "updated_at", "pdf")
+            Commentary.objects.values_list(
+                "pk", "title", "status", "slug", "updated_at", "pdf", "image", "image_renditions"
+            )
         ),
         "bylines": sorted(
             Commentary.objects.values_list("pk", "bylines__author__name", "bylines__position")
@@ -442,12 +482,13 @@ def database_state():
 
 
 def test_a_mixed_archive_imports_whole_and_a_second_import_changes_nothing(
-    client, import_wxr, settings, tmp_path
+    client, import_wxr, settings, tmp_path, django_capture_on_commit_callbacks
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
     uploads = DATA / "uploads"
     report = tmp_path / "report.csv"
-    output = import_wxr(DATA / "mixed.xml", "--uploads", uploads, "--report", report)
+    with django_capture_on_commit_callbacks(execute=True):
+        output = import_wxr(DATA / "mixed.xml", "--uploads", uploads, "--report", report)
 
     # The report, line by line.
     lines = output.splitlines()
@@ -474,6 +515,10 @@ def test_a_mixed_archive_imports_whole_and_a_second_import_changes_nothing(
     assert byline_names(co_written) == ["Jane Smith", "Ana Folau"]
     assert list(co_written.topics.names()) == ["Trade & Economics"]
     assert co_written.pdf.read() == (uploads / "2021/03/pacnet-95.pdf").read_bytes()
+    assert co_written.image_alt == "The harbour at dawn"
+    with Image.open(co_written.image.path) as stored:
+        assert stored.size == (64, 40)
+    assert co_written.image_renditions["source"] == co_written.image.name
     tides = piece(12)
     assert (tides.title, tides.summary) == ("Tides and trade", "Why tides matter.")
     assert byline_names(tides) == ["Smith & O'Brien"]
@@ -503,7 +548,8 @@ def test_a_mixed_archive_imports_whole_and_a_second_import_changes_nothing(
     # A second import of the same archive changes nothing.
     before = database_state()
     files = sorted(p.relative_to(tmp_path) for p in (tmp_path / "media").rglob("*"))
-    again = import_wxr(DATA / "mixed.xml", "--uploads", uploads)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = import_wxr(DATA / "mixed.xml", "--uploads", uploads)
     assert "created           0\n  updated           0\n  unchanged         6" in again
     assert "redirects         0 created or changed" in again
     assert database_state() == before

@@ -17,6 +17,7 @@ from django.contrib.redirects.models import Redirect
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
@@ -25,12 +26,12 @@ from authors.models import Author
 from commentaries import readiness
 from commentaries.models import Byline, Commentary, Series, TaggedCommentary, Topic
 from commentaries.numbering import format_label
-from pacforum.sanitizer import sanitize_html
-from pacforum.uploads import clean_pdf, clean_upload, store_upload
+from pacforum.uploads import clean_upload, store_upload
 
 from ..cleaning import rewrite_uploads
 from ..models import ImportedPost
 from ..rules import Rules
+from ..tasks import make_image_renditions
 from .index import Entry, Index, Journal
 from .prepare import AuthorSpec, PagePlan, Plan, SkipPost, TopicSpec
 from .report import PostLog
@@ -186,23 +187,45 @@ class Writer:
         self.copied[source] = default_storage.url(name)
         return self.copied[source]
 
-    def store_pdf(self, attachment, log: PostLog, year: int) -> str:
-        """The post's PDF, checked by content and copied into MEDIA; its stored
-        name, or "" when it is missing or not a PDF (both reported)."""
+    def store_file(self, attachment, log: PostLog, *, kind: str, folder: str) -> str:
+        """An attached file (a featured image, a PDF) copied into MEDIA through
+        the upload checks; its stored name, or "" when it is missing or refused
+        (both reported). In a dry run the file is checked but not stored."""
         source = self.source_file(attachment.path, log)
         if source is None:
             return ""
+        kinds = ("pdf",) if kind == "pdf" else ("image",)
         with source.open("rb") as handle:
             upload = File(handle, name=source.name)
             try:
                 if self.dry_run:
-                    return f"pdf/{year}/{clean_pdf(upload).name}"
-                name = store_upload(upload, folder=f"pdf/{year}", kinds=("pdf",))
+                    clean_upload(upload, kinds=kinds)
+                    return ""
+                name = store_upload(upload, folder=folder, kinds=kinds)
             except ValidationError as error:
                 log.missing_files.append(f"{attachment.path} (refused: {error.messages[0]})")
                 return ""
         log.copied_files += 1
         return name
+
+    def attach_files(self, commentary, plan: Plan, log: PostLog):
+        """The featured image (with its alt text) and the PDF."""
+        if plan.pdf is not None:
+            name = self.store_file(plan.pdf, log, kind="pdf", folder=f"pdf/{plan.year}")
+            if name:
+                commentary.pdf = name
+        featured = plan.featured
+        if featured is not None:
+            name = self.store_file(featured, log, kind="image", folder=f"images/{plan.year}")
+            if name and name != commentary.image.name:
+                commentary.image = name
+                commentary.image_alt = featured.alt[:300]
+            if name and not commentary.image_alt:
+                log.warn(
+                    "its featured image has no alt text in WordPress; described by the "
+                    "piece's title until an editor writes a description"
+                )
+                commentary.image_alt = plan.title[:300]
 
     # -- one commentary ------------------------------------------------------
 
@@ -222,8 +245,7 @@ class Writer:
         commentary.suffix = plan.suffix
         commentary.body = rewrite_uploads(plan.body, lambda path: self.copy_upload(path, log))
         commentary.summary = plan.summary
-        if plan.pdf is not None:
-            commentary.pdf = self.store_pdf(plan.pdf, log, plan.year) or commentary.pdf
+        self.attach_files(commentary, plan, log)
         if stored is not None:
             original = keep_live_record(commentary, stored, log)
         else:
@@ -238,7 +260,7 @@ class Writer:
         # and slugs were checked against the index above: skip the per-row
         # queries and leave the last word to the database constraints.
         commentary.full_clean(
-            exclude=["series", "responds_to", "pdf"],
+            exclude=["series", "responds_to", "pdf", "image"],
             validate_unique=False,
             validate_constraints=False,
         )
@@ -327,9 +349,14 @@ class Writer:
         pending = placed
         commentaries = [p.commentary for p in pending]
         for commentary in commentaries:
-            # What Commentary.save() does, since bulk_create does not call it.
-            commentary.body = sanitize_html(commentary.body)
+            # What Commentary.save() does, since bulk_create does not call it;
+            # the image sizes are left to the task worker (make_image_renditions).
+            commentary.body = commentary.clean_body(commentary.body)
+            commentary.save_pdf_size()
         Commentary.objects.bulk_create(commentaries)
+        with_images = [c.pk for c in commentaries if c.image]
+        if with_images and not self.dry_run:
+            transaction.on_commit(lambda: make_image_renditions.enqueue(with_images))
         for commentary in commentaries:
             self.index.saved(commentary)
         answered = []
