@@ -30,6 +30,7 @@ from .admin_forms import (
     BylineFormSet,
     CommentaryAdminForm,
     CorrectionForm,
+    RequestChangesForm,
     SeriesAdminForm,
     WithdrawForm,
     intent_of,
@@ -38,11 +39,13 @@ from .admin_history import compare_restore, compare_versions
 from .admin_pickers import RespondsToPickerMixin
 from .admin_signoff import SignoffAdminMixin
 from .models import Byline, Commentary, Series, Topic
+from .review import person
 from .rules import Action
 from .services import (
     commentary_add_correction,
     commentary_publish,
     commentary_reinstate,
+    commentary_request_changes,
     commentary_restore,
     commentary_return_to_draft,
     commentary_save,
@@ -56,6 +59,8 @@ from .services import (
 logger = logging.getLogger(__name__)
 
 ADMIN_CSS = {"all": ["admin/pacforum/admin.css"]}
+# Review steps shown on a piece's form, newest first.
+REVIEW_STEPS_SHOWN = 5
 
 
 @admin.register(Series)
@@ -196,7 +201,13 @@ class CommentaryAdmin(EditingAdminMixin, SignoffAdminMixin, RespondsToPickerMixi
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["responds_to"]
-    readonly_fields = ["status_badge", "last_edited_by", "checklist", "correction_list"]
+    readonly_fields = [
+        "status_badge",
+        "last_edited_by",
+        "review_notes",
+        "checklist",
+        "correction_list",
+    ]
     inlines = [BylineInline]
     actions = ["publish_selected", "unpublish_selected"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -208,6 +219,7 @@ class CommentaryAdmin(EditingAdminMixin, SignoffAdminMixin, RespondsToPickerMixi
             {
                 "fields": [
                     ("status_badge", "last_edited_by"),
+                    "review_notes",
                     "checklist",
                     "correction_list",
                     "published_at",
@@ -291,6 +303,15 @@ class CommentaryAdmin(EditingAdminMixin, SignoffAdminMixin, RespondsToPickerMixi
             return rules.allows(request.user, Action.DELETE, obj)
         return allowed
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.review_steps.exists():
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "review_notes"]})
+            for name, options in fieldsets
+        ]
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if not self.has_publish_permission(request):
@@ -320,6 +341,29 @@ class CommentaryAdmin(EditingAdminMixin, SignoffAdminMixin, RespondsToPickerMixi
                         "" if check.ok else f": {check.detail}",
                     )
                     for check in readiness.checklist(commentary)
+                ),
+            ),
+        )
+
+    @admin.display(description="review")
+    def review_notes(self, commentary):
+        """The piece's review steps, newest first: the editor's note when
+        changes were requested, so the author reads it where they edit."""
+        steps = commentary.review_steps.select_related("user")[:REVIEW_STEPS_SHOWN]
+        return format_html(
+            "<ol class='review-steps'>{}</ol>",
+            format_html_join(
+                "",
+                "<li class='review-{}'><span class='review-when'>{} · {} by {}</span>{}</li>",
+                (
+                    (
+                        step.kind,
+                        f"{timezone.localtime(step.created_at):%Y-%m-%d %H:%M}",
+                        step.get_kind_display(),
+                        person(step.user),
+                        format_html("<blockquote>{}</blockquote>", step.note) if step.note else "",
+                    )
+                    for step in steps
                 ),
             ),
         )
@@ -367,6 +411,8 @@ class CommentaryAdmin(EditingAdminMixin, SignoffAdminMixin, RespondsToPickerMixi
             "state": rules.state_of(obj).value if obj else rules.State.DRAFT.value,
             "may_submit": obj is None or rules.allows(request.user, Action.SUBMIT, obj),
             "may_return": obj is not None and rules.allows(request.user, Action.RETURN, obj),
+            "may_request_changes": obj is not None
+            and rules.allows(request.user, Action.REQUEST_CHANGES, obj),
             "may_withdraw": obj is not None and rules.allows(request.user, Action.WITHDRAW, obj),
             "may_correct": obj is not None and rules.allows(request.user, Action.CORRECT, obj),
             "may_reinstate": obj is not None and rules.allows(request.user, Action.REINSTATE, obj),
@@ -378,6 +424,9 @@ class CommentaryAdmin(EditingAdminMixin, SignoffAdminMixin, RespondsToPickerMixi
             )
             context["correct_url"] = reverse(
                 "admin:commentaries_commentary_correct", args=[object_id]
+            )
+            context["request_changes_url"] = reverse(
+                "admin:commentaries_commentary_request_changes", args=[object_id]
             )
         if obj is not None:
             # Links and buttons the apps above add (sending a piece to subscribers).
@@ -423,7 +472,10 @@ class CommentaryAdmin(EditingAdminMixin, SignoffAdminMixin, RespondsToPickerMixi
             elif intent == SUBMIT:
                 commentary_submit(commentary=commentary, user=request.user)
                 set_comment("Submitted for review.")
-                messages.success(request, f"“{commentary}” is submitted for review.")
+                messages.success(
+                    request,
+                    f"“{commentary}” is submitted for review: the editors are told by email.",
+                )
             elif intent == RETURN:
                 commentary_return_to_draft(commentary=commentary, user=request.user)
                 set_comment("Returned to draft.")
@@ -584,6 +636,36 @@ class CommentaryAdmin(EditingAdminMixin, SignoffAdminMixin, RespondsToPickerMixi
         }
         return TemplateResponse(request, "admin/commentaries/commentary/correct.html", context)
 
+    def request_changes_view(self, request, object_id):
+        """An editor sends a piece in review back to its author with a note."""
+        commentary = get_object_or_404(Commentary.objects.select_related("series"), pk=object_id)
+        reason = rules.refusal(request.user, Action.REQUEST_CHANGES, commentary)
+        if reason:
+            raise PermissionDenied(reason)
+        form = RequestChangesForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            with create_revision():
+                set_user(request.user)
+                set_comment("Changes requested: " + form.cleaned_data["note"])
+                commentary_request_changes(
+                    commentary=commentary, note=form.cleaned_data["note"], user=request.user
+                )
+            messages.success(
+                request,
+                f"“{commentary}” is a draft again; its author is emailed your note.",
+            )
+            return HttpResponseRedirect(reverse("admin:index"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": commentary,
+            "title": f"Request changes to {commentary}",
+            "form": form,
+        }
+        return TemplateResponse(
+            request, "admin/commentaries/commentary/request_changes.html", context
+        )
+
     # History: restore brings back content only, after showing what changes
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
@@ -644,6 +726,11 @@ class CommentaryAdmin(EditingAdminMixin, SignoffAdminMixin, RespondsToPickerMixi
                 "<path:object_id>/correct/",
                 self.admin_site.admin_view(self.correct_view),
                 name="commentaries_commentary_correct",
+            ),
+            path(
+                "<path:object_id>/request-changes/",
+                self.admin_site.admin_view(self.request_changes_view),
+                name="commentaries_commentary_request_changes",
             ),
             path(
                 "<path:object_id>/withdraw/",

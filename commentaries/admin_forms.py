@@ -201,3 +201,12 @@ class CorrectionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text="Shown, dated, at the end of the piece: what was wrong and what it now says.",
     )
+
+
+class RequestChangesForm(forms.Form):
+    note = forms.CharField(
+        label="Note to the author",
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 60}),
+        help_text="What should change before the piece can be published. It is emailed to "
+        "whoever submitted the piece and shown on the piece’s form.",
+    )

@@ -690,6 +690,45 @@ class SearchWord(models.Model):
         return self.word
 
 
+class ReviewStep(models.Model):
+    """One step of a piece's review, with who took it: submitted for review,
+    changes requested (with the editor's note to the author), approved
+    (published or scheduled from review). The latest submission names the
+    author the review answers to."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted for review"
+        CHANGES_REQUESTED = "changes", "Changes requested"
+        APPROVED = "approved", "Approved"
+
+    commentary = models.ForeignKey(
+        Commentary, on_delete=models.CASCADE, related_name="review_steps"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who took the step (empty: the system, or a deleted account).",
+    )
+    note = models.TextField(blank=True, help_text="The editor's note to the author.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "review step"
+        indexes = [
+            models.Index(
+                fields=["commentary", "kind", "-created_at"], name="review_step_latest_idx"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.commentary_id}"
+
+
 # History (django-reversion): a piece's versions carry its bylines and topic
 # links, so a byline change shows in the piece's history and a restore can
 # bring them back. Registered here, before the admin registers anything.

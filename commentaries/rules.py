@@ -20,7 +20,8 @@ Roles:
 | edit content, bylines, topics  | in review, scheduled, published, withdrawn | no       | yes    |
 | submit for review              | draft                          | own drafts only      | yes    |
 | return to draft                | in review                      | own pieces only      | yes    |
-| publish or schedule            | draft, in review, scheduled    | no                   | yes    |
+| request changes, with a note   | in review                      | no                   | yes    |
+| publish or schedule (approve)  | draft, in review, scheduled    | no                   | yes    |
 | cancel a schedule              | scheduled                      | no                   | yes    |
 | withdraw                       | published                      | no                   | yes    |
 | reinstate                      | withdrawn                      | no                   | yes    |
@@ -66,6 +67,7 @@ class Action(models.TextChoices):
     EDIT = "edit", "edit"
     SUBMIT = "submit", "submit for review"
     RETURN = "return", "return to draft"
+    REQUEST_CHANGES = "request_changes", "request changes on"
     PUBLISH = "publish", "publish or schedule"
     UNSCHEDULE = "unschedule", "cancel the schedule of"
     WITHDRAW = "withdraw", "withdraw"
@@ -96,6 +98,7 @@ RULES: dict[Action, Rule] = {
     Action.EDIT: Rule(_ALL, None, contributor=True),
     Action.SUBMIT: Rule(frozenset({State.DRAFT}), State.IN_REVIEW, contributor=True),
     Action.RETURN: Rule(frozenset({State.IN_REVIEW}), State.DRAFT, contributor=True),
+    Action.REQUEST_CHANGES: Rule(frozenset({State.IN_REVIEW}), State.DRAFT),
     Action.PUBLISH: Rule(_NOT_LIVE, State.PUBLISHED),
     Action.UNSCHEDULE: Rule(frozenset({State.SCHEDULED}), State.DRAFT),
     Action.WITHDRAW: Rule(frozenset({State.PUBLISHED}), State.WITHDRAWN),
@@ -175,6 +178,7 @@ def _past(action: Action) -> str:
         Action.EDIT: "edited",
         Action.SUBMIT: "submitted for review",
         Action.RETURN: "returned to draft",
+        Action.REQUEST_CHANGES: "sent back with changes requested",
         Action.PUBLISH: "published or scheduled",
         Action.UNSCHEDULE: "taken off the schedule",
         Action.WITHDRAW: "withdrawn",

@@ -1,5 +1,6 @@
-"""Writes to commentaries: saving, review, publishing and scheduling,
-withdrawals, history restores and renumbering.
+"""Writes to commentaries: saving, review (submit, request changes; approval
+is publishing), publishing and scheduling, withdrawals, history restores and
+renumbering.
 
 Every function checks the rules (`rules.authorize`) against the piece as the
 database holds it, under a row lock, before it writes; `user=None` is the
@@ -18,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import numbering, readiness, surroundings
-from .models import Byline, Commentary, Series, Topic
+from .models import Byline, Commentary, ReviewStep, Series, Topic
 from .rules import Action, Role, authorize, role_of
 
 # The fields a history restore brings back: the piece's content, never its
@@ -150,10 +151,44 @@ def _move_before_publication(commentary, user, action, status) -> Commentary:
     return stored
 
 
+def _queue_review_email(step: ReviewStep) -> None:
+    """Emails leave through the task queue once the step is committed, never
+    inside the request that took it."""
+    from .tasks import send_review_email
+
+    transaction.on_commit(partial(send_review_email.enqueue, step_id=step.pk), robust=True)
+
+
 @transaction.atomic
 def commentary_submit(*, commentary: Commentary, user=None) -> Commentary:
-    """Draft → in review."""
-    return _move_before_publication(commentary, user, Action.SUBMIT, Commentary.Status.REVIEW)
+    """Draft → in review. Records who submitted (the author the review answers
+    to) and emails the editors a link to the piece."""
+    stored = _move_before_publication(commentary, user, Action.SUBMIT, Commentary.Status.REVIEW)
+    step = ReviewStep.objects.create(commentary=stored, kind=ReviewStep.Kind.SUBMITTED, user=user)
+    _queue_review_email(step)
+    return stored
+
+
+@transaction.atomic
+def commentary_request_changes(*, commentary: Commentary, note: str, user=None) -> Commentary:
+    """In review → draft, with the editor's note. The note is kept with the
+    piece (shown on its form) and emailed to whoever submitted it."""
+    stored = _stored(commentary)
+    authorize(user, Action.REQUEST_CHANGES, stored)
+    if not (note or "").strip():
+        raise ValidationError({"note": "Say what the author should change."})
+    stored.status = Commentary.Status.DRAFT
+    stored.last_edited_by = user or stored.last_edited_by
+    stored.save(update_fields=["status", "last_edited_by", "updated_at"])
+    commentary.status = stored.status
+    step = ReviewStep.objects.create(
+        commentary=stored,
+        kind=ReviewStep.Kind.CHANGES_REQUESTED,
+        user=user,
+        note=note.strip(),
+    )
+    _queue_review_email(step)
+    return stored
 
 
 @transaction.atomic
@@ -208,6 +243,9 @@ def commentary_publish(*, commentary: Commentary, user=None, at: datetime | None
     if stored is not None and before_year not in (None, commentary.year):
         numbering.deal_numbers(series=commentary.series, year=before_year)
     surroundings.refresh(pieces=[commentary])
+    if stored is not None and stored.status == Commentary.Status.REVIEW:
+        # Publishing or scheduling a piece in review is its approval.
+        ReviewStep.objects.create(commentary=commentary, kind=ReviewStep.Kind.APPROVED, user=user)
     _after_go_live_change(commentary)
     return commentary
 

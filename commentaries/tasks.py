@@ -58,3 +58,23 @@ def go_live_tick():
             status__in=["SUCCESSFUL", "FAILED"], finished_at__lt=timezone.now() - TICK_HISTORY
         ).delete()
     return {"announced": announced}
+
+
+@task()
+def send_review_email(*, step_id):
+    """The email of one review step: to the editors when a piece is submitted,
+    to its author when changes are requested. A failed send fails the task
+    (the worker keeps it, with the error, among the failed tasks)."""
+    from .models import ReviewStep
+    from .review import message
+
+    step = (
+        ReviewStep.objects.select_related("commentary__series", "user").filter(pk=step_id).first()
+    )
+    if step is None:
+        return "skipped"
+    email = message(step)
+    if email is None:
+        return "nobody to tell"
+    email.send()
+    return f"sent to {len(email.to)}"

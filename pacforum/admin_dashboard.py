@@ -1,9 +1,11 @@
-"""What an editor sees first: their drafts, what is scheduled, what went out
-recently, and how many subscription requests wait."""
+"""What an editor sees first: the review queue, their drafts, what is
+scheduled, what went out recently, and how many subscription requests wait."""
 
 from django.apps import apps
 
+from commentaries import rules
 from commentaries.models import Commentary
+from commentaries.review import review_queue, with_submitters
 from pacforum.worker import worker_status
 
 DASHBOARD_ROWS = 10
@@ -21,6 +23,11 @@ def dashboard_context(user) -> dict:
         "scheduled": list(pieces.scheduled().order_by("published_at")[:DASHBOARD_ROWS]),
         "recently_published": list(pieces.published().order_by("-published_at")[:DASHBOARD_ROWS]),
     }
+    if rules.role_of(user) == rules.Role.EDITOR:
+        queue = review_queue()
+        rows = with_submitters(queue[:DASHBOARD_ROWS])
+        context["review_queue"] = rows
+        context["review_count"] = len(rows) if len(rows) < DASHBOARD_ROWS else queue.count()
     worker = worker_status()
     if worker is not None and worker["problems"]:
         context["worker_problems"] = worker["problems"]
