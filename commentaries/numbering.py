@@ -222,12 +222,83 @@ def write_plan(plan: dict, *, skip=None) -> list[tuple]:
 
 def deal_numbers(*, series, year, now: datetime | None = None) -> list[tuple]:
     """Deal the provisional numbers of one scope again in publish-time order
-    (after a schedule changed, or a scheduled piece was taken back)."""
+    (after a schedule changed, or a scheduled piece was taken back); the
+    scheduled responses of the pieces that moved follow them."""
     if not series.is_numbered:
         return []
     plan = plan_numbers(series=series, year=year, now=now)
     clear_moving(plan)
-    return write_plan(plan)
+    moved = write_plan(plan)
+    follow_originals(series=series, now=now)
+    return moved
+
+
+def follow_originals(*, series, now: datetime | None = None) -> list:
+    """Give the scheduled responses of a series their original's current
+    number: when the original's provisional number is dealt again (“PacNet
+    #68” becomes #67), its response “#68R” becomes “#67R”, keeping its suffix
+    where it is free. A response whose original has lost its number (taken
+    back to draft) takes a number of its own, dealt by publish time like any
+    piece. Only assigned numbers of pieces not yet live move: a hand-set
+    number is kept, and the database refuses to change a live one.
+
+    Returns the responses that moved."""
+    Commentary, _ = _models()
+    now = now or timezone.now()
+    responses = list(
+        Commentary.objects.filter(
+            series=series,
+            responds_to__isnull=False,
+            number_origin=Commentary.NumberOrigin.ASSIGNED,
+            status=Commentary.Status.PUBLISHED,
+            published_at__gt=now,
+        )
+        .select_related("series", "responds_to")
+        .order_by("published_at", "pk")
+    )
+
+    def expected(response):
+        original = response.responds_to
+        if original.series_id == series.pk and original.number is not None:
+            return (original.year, original.number)
+        return None
+
+    stale = [
+        r
+        for r in responses
+        if (expected(r) != (r.year, r.number) if r.suffix else expected(r) is not None)
+    ]
+    if not stale:
+        return []
+    # Free the numbers first, so that two responses trading numbers never
+    # meet in the unique constraint.
+    Commentary.objects.filter(pk__in=[r.pk for r in stale]).update(number=None, suffix="")
+    own_scopes = set()
+    for response in stale:
+        target = expected(response)
+        old_year, was_main = response.year, not response.suffix
+        if target is None:
+            response.year = number_year(response.published_at)
+            response.number, response.suffix = None, ""
+            own_scopes.add(response.year)
+        else:
+            response.year, response.number = target
+            taken = set(
+                Commentary.objects.filter(
+                    series=series, year=response.year, number=response.number
+                ).values_list("suffix", flat=True)
+            )
+            keep = response.suffix if response.suffix and response.suffix not in taken else None
+            response.suffix = keep or response_suffix(taken)
+            if was_main and old_year is not None:
+                own_scopes.add(old_year)
+        Commentary.objects.filter(pk=response.pk).update(
+            year=response.year, number=response.number, suffix=response.suffix
+        )
+    # Responses that left or joined the main sequence open or close gaps in it.
+    for year in sorted(own_scopes):
+        deal_numbers(series=series, year=year, now=now)
+    return stale
 
 
 def order_warnings(*, commentary) -> list[str]:

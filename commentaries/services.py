@@ -242,6 +242,10 @@ def commentary_publish(*, commentary: Commentary, user=None, at: datetime | None
         numbering.write_plan(plan, skip=commentary)
     if stored is not None and before_year not in (None, commentary.year):
         numbering.deal_numbers(series=commentary.series, year=before_year)
+    if numbering.follow_originals(series=commentary.series):
+        # A response that rejoined its original may have closed a gap before
+        # this piece.
+        commentary.refresh_from_db(fields=["year", "number", "suffix"])
     surroundings.refresh(pieces=[commentary])
     if stored is not None and stored.status == Commentary.Status.REVIEW:
         # Publishing or scheduling a piece in review is its approval.

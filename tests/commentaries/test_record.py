@@ -125,6 +125,87 @@ def test_cancelling_a_schedule_closes_the_gap(pacnet, editor):
     assert numbers(*pieces) == [None, 1, 2]
 
 
+def labels(*pieces):
+    for piece in pieces:
+        piece.refresh_from_db()
+    return [f"{piece.number}{piece.suffix}" if piece.number else None for piece in pieces]
+
+
+def test_a_scheduled_response_follows_its_originals_provisional_number(pacnet, editor):
+    original = commentary_publish(
+        commentary=ReadyCommentaryFactory(series=pacnet), user=editor, at=in_days(3)
+    )
+    response = commentary_publish(
+        commentary=ReadyCommentaryFactory(series=pacnet, responds_to=original),
+        user=editor,
+        at=in_days(4),
+    )
+    assert labels(original, response) == ["1", "1R"]
+    sooner = commentary_publish(
+        commentary=ReadyCommentaryFactory(series=pacnet), user=editor, at=in_days(1)
+    )
+    assert labels(sooner, original, response) == ["1", "2", "2R"]
+    assert numbering.is_provisional(response)
+
+
+def test_responses_of_two_originals_trading_numbers_trade_them_too(pacnet, editor):
+    first, second = (
+        commentary_publish(
+            commentary=ReadyCommentaryFactory(series=pacnet), user=editor, at=in_days(d)
+        )
+        for d in (1, 2)
+    )
+    answers = [
+        commentary_publish(
+            commentary=ReadyCommentaryFactory(series=pacnet, responds_to=original),
+            user=editor,
+            at=in_days(d),
+        )
+        for original, d in ((first, 5), (second, 6), (second, 7))
+    ]
+    assert labels(first, second, *answers) == ["1", "2", "1R", "2R", "2R2"]
+    first.published_at = in_days(3)
+    commentary_save(commentary=first, user=editor)
+    assert labels(first, second, *answers) == ["2", "1", "2R", "1R", "1R2"]
+
+
+def test_a_response_whose_original_is_taken_back_takes_its_own_number(pacnet, editor):
+    original = commentary_publish(
+        commentary=ReadyCommentaryFactory(series=pacnet), user=editor, at=in_days(1)
+    )
+    other = commentary_publish(
+        commentary=ReadyCommentaryFactory(series=pacnet), user=editor, at=in_days(2)
+    )
+    response = commentary_publish(
+        commentary=ReadyCommentaryFactory(series=pacnet, responds_to=original),
+        user=editor,
+        at=in_days(3),
+    )
+    assert labels(original, other, response) == ["1", "2", "1R"]
+    commentary_unschedule(commentary=original, user=editor)
+    # Dealt by publish time with the rest: #1 went back to the pool.
+    assert labels(original, other, response) == [None, "1", "2"]
+    # Scheduled again, after its response: the response rejoins it, and the
+    # sequence closes the gap the response leaves.
+    commentary_publish(commentary=original, user=editor, at=in_days(4))
+    assert labels(original, other, response) == ["2", "1", "2R"]
+
+
+def test_a_hand_numbered_response_keeps_its_number(pacnet, editor):
+    original = commentary_publish(
+        commentary=ReadyCommentaryFactory(series=pacnet), user=editor, at=in_days(2)
+    )
+    by_hand = commentary_publish(
+        commentary=ReadyCommentaryFactory(
+            series=pacnet, responds_to=original, number=40, suffix="R", year=THIS_YEAR
+        ),
+        user=editor,
+        at=in_days(3),
+    )
+    commentary_publish(commentary=ReadyCommentaryFactory(series=pacnet), user=editor, at=in_days(1))
+    assert labels(original, by_hand) == ["2", "40R"]
+
+
 def test_scheduled_numbers_are_provisional_and_say_so_in_the_admin(client, pacnet, editor):
     piece = commentary_publish(
         commentary=ReadyCommentaryFactory(series=pacnet), user=editor, at=in_days(1)
