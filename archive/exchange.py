@@ -8,6 +8,7 @@ slugs) except commentaries, which carry an archive-local `id` that replies
 loads into any empty database, PostgreSQL or SQLite.
 """
 
+import copy
 import json
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
@@ -65,6 +66,10 @@ COMMENTARY_FIELDS = [
     "year",
     "number",
     "suffix",
+    "number_origin",
+    "withdrawal_note",
+    "withdrawn_at",
+    "corrections",
     "pdf",
     "image",
     "image_alt",
@@ -90,6 +95,7 @@ SUBSCRIPTION_FIELDS = [
 ]
 DATETIME_FIELDS = {
     "created_at",
+    "withdrawn_at",
     "updated_at",
     "published_at",
     "confirmed_at",
@@ -101,7 +107,16 @@ DATE_FIELDS = {"start_date", "end_date"}
 FILE_FIELDS = {"photo", "pdf", "image"}
 # Fields added after the format's first version, and their value when an
 # older archive lacks them.
-LATER_FIELDS = {"feed_full_text": None, "image": "", "image_alt": ""}
+LATER_FIELDS = {
+    "feed_full_text": None,
+    "image": "",
+    "image_alt": "",
+    # A piece never withdrawn or corrected, its number as publishing assigned it.
+    "number_origin": "assigned",
+    "withdrawal_note": "",
+    "withdrawn_at": None,
+    "corrections": [],
+}
 TIMESTAMP_FIELDS = ("created_at", "updated_at")
 
 
@@ -197,7 +212,7 @@ def _parse(fields, record):
     for field in fields:
         if field not in record and field not in LATER_FIELDS:
             raise ArchiveError(f"missing field “{field}”")
-        value = record.get(field, LATER_FIELDS.get(field))
+        value = record[field] if field in record else copy.copy(LATER_FIELDS.get(field))
         if field in DATETIME_FIELDS and value is not None:
             parsed = parse_datetime(value)
             if parsed is None:

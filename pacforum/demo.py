@@ -14,7 +14,11 @@ from django.utils.text import slugify
 
 from authors.models import Affiliation, Author, Organization
 from commentaries.models import Byline, Commentary, Series, Topic
-from commentaries.services import commentary_publish
+from commentaries.services import (
+    commentary_add_correction,
+    commentary_publish,
+    commentary_withdraw,
+)
 
 SERIES = [
     {
@@ -354,4 +358,40 @@ def load_demo(*, seed=68, now=None):
             when = now + timedelta(days=index - 140)  # scheduled
         commentary_publish(commentary=commentary, at=when)
         earlier.append(commentary)
+    _withdraw_and_correct(published[series_list[0].pk])
     return created
+
+
+WITHDRAWAL_NOTE = (
+    "This commentary has been withdrawn. Its account of the 2019 port agreement relied "
+    "on a draft text that was later changed; the figures it cited do not appear in the "
+    "signed agreement."
+)
+CORRECTION = (
+    "An earlier version of this commentary gave the wrong year for the regional coast "
+    "guard forum; it first met in 2016, not 2014."
+)
+
+
+def _withdraw_and_correct(pacnet_pieces):
+    """One withdrawn piece (with its editors' note) and one live piece with a
+    correction note, so that the demo shows both. Chosen by their place in the
+    archive and done once: a second run finds them done."""
+    live = [
+        piece
+        for piece in pacnet_pieces
+        if piece.is_live or piece.status == Commentary.Status.WITHDRAWN
+    ]
+    # A piece nobody responds to: a withdrawn original would leave its
+    # responses pointing at a tombstone.
+    answered = set(
+        Commentary.objects.filter(responds_to__isnull=False).values_list("responds_to", flat=True)
+    )
+    unanswered = [p for p in live if p.responds_to_id is None and p.pk not in answered]
+    withdrawn, corrected = unanswered[10], unanswered[-2]
+    withdrawn.refresh_from_db()
+    corrected.refresh_from_db()
+    if withdrawn.status != Commentary.Status.WITHDRAWN:
+        commentary_withdraw(commentary=withdrawn, note=WITHDRAWAL_NOTE)
+    if not corrected.corrections:
+        commentary_add_correction(commentary=corrected, text=CORRECTION)

@@ -18,5 +18,12 @@ def test_demo_content_has_the_promised_shape_and_loads_only_once():
     assert Commentary.objects.drafts().exists()
     assert Commentary.objects.scheduled().exists()
     assert Commentary.objects.published().filter(responds_to__isnull=False, suffix="R").exists()
+    # One withdrawn piece with the editors' note, one live piece with a
+    # correction, made once: the second run found them done.
+    withdrawn = Commentary.objects.withdrawn().get()
+    assert withdrawn.withdrawal_note.startswith("This commentary has been withdrawn.")
+    assert not withdrawn.responses.exists()
+    corrected = Commentary.objects.exclude(corrections=[]).get()
+    assert corrected.is_live and len(corrected.corrections) == 1
     counts = {c.bylines.count() for c in Commentary.objects.prefetch_related("bylines")}
     assert counts <= {1, 2, 3, 4}
