@@ -74,6 +74,13 @@ def test_editor_writes_signs_and_publishes_a_commentary(live_server, page, outpu
     expect(page.locator("#id_bylines-1-position")).to_have_value("1")
     expect(page.locator("#id_bylines-0-position")).to_have_value("2")
 
+    # Saved as a draft first: the form then shows its state and the checks
+    # before publishing, all met.
+    page.get_by_role("button", name="Save draft").first.click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    expect(page.locator(".status-draft")).to_have_text("Draft")
+    expect(page.locator(".checklist .check-ok")).to_have_count(5)
+    expect(page.locator("#id_bylines-0-bio")).to_have_value("is a fellow at the Forum.")
     page.screenshot(path=f"{output_path}/admin-change-form.png", full_page=True)
     if os.environ.get("UPDATE_SCREENSHOTS"):
         shutil.copyfile(
