@@ -13,7 +13,7 @@ class CommentariesConfig(AppConfig):
         from authors.signals import author_merging
         from pacforum.pagecache import register_next_change
 
-        from . import rules
+        from . import cachekeys, rules
         from .history import author_text_in_piece_history, remember_author_text
         from .services import bylines_move_on_merge
         from .site_state import next_publication
@@ -21,6 +21,9 @@ class CommentariesConfig(AppConfig):
 
         # A scheduled piece goes live without a save: cached pages must end then.
         register_next_change(next_publication)
+        # Page-cache invalidation has to follow every code path that saves
+        # content (admin, shell, importers), hence signal receivers.
+        cachekeys.connect()
         post_migrate.connect(ensure_triggers, sender=self, dispatch_uid="commentaries-triggers")
         author_merging.connect(bylines_move_on_merge, dispatch_uid="commentaries-bylines-merge")
         # Authors on published pieces are part of the record (rules.py).

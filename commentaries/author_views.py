@@ -10,9 +10,10 @@ from django.utils.functional import cached_property
 from django.views.generic import ListView
 
 from authors import selectors as author_selectors
+from pacforum.pagecache import page_shows
 from pacforum.pagination import paginator_with_count
 
-from . import selectors
+from . import cachekeys, selectors
 
 
 class AuthorListView(ListView):
@@ -58,6 +59,7 @@ class AuthorListView(ListView):
         )
 
     def get_context_data(self, **kwargs):
+        page_shows(cachekeys.ALL, cachekeys.AUTHORS)
         context = super().get_context_data(**kwargs)
         context["letter"] = self.letter
         context["initials"] = self.initials
@@ -98,9 +100,12 @@ class AuthorView(ListView):
 
     def get_context_data(self, **kwargs):
         affiliations = list(self.author.affiliations.all())
-        return super().get_context_data(
+        context = super().get_context_data(
             author=self.author,
             current_affiliations=[a for a in affiliations if a.is_current],
             past_affiliations=[a for a in affiliations if not a.is_current],
             **kwargs,
         )
+        page_shows(cachekeys.author(self.author.pk), cachekeys.author_list(self.author.pk))
+        cachekeys.shows_pieces(context["object_list"])
+        return context

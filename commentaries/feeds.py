@@ -17,9 +17,10 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 
 from authors import selectors as author_selectors
+from pacforum.pagecache import page_shows
 from pacforum.sanitizer import sanitize_html
 
-from . import selectors
+from . import cachekeys, selectors
 from .site_state import series_by_slug
 
 # href="/…", src="/…" and href="#…" in a body: feed readers resolve relative
@@ -92,10 +93,18 @@ class CommentaryFeed(Feed):
     def filter_items(self, queryset, obj):
         return queryset
 
+    def listing_keys(self, obj):
+        """The page-cache keys of this feed's list (its pieces' keys come on top)."""
+        return (cachekeys.ALL,)
+
     def items(self, obj):
         # With the bodies: series may put whole pieces in their feeds.
         queryset = selectors.listing().defer(None).defer("search_vector")
-        return list(self.filter_items(queryset.prefetch_related("topics"), obj)[:FEED_LENGTH])
+        queryset = self.filter_items(queryset.prefetch_related("topics"), obj)
+        items = list(queryset[:FEED_LENGTH])
+        page_shows(*self.listing_keys(obj), cachekeys.TOPICS)
+        cachekeys.shows_pieces(items)
+        return items
 
     def item_title(self, item):
         return item.display_title
@@ -170,6 +179,9 @@ class SeriesFeed(CommentaryFeed):
     def filter_items(self, queryset, obj):
         return queryset.in_series(obj)
 
+    def listing_keys(self, obj):
+        return (cachekeys.series_list(obj.pk),)
+
 
 class AuthorFeed(CommentaryFeed):
     kind = "author"
@@ -204,6 +216,9 @@ class AuthorFeed(CommentaryFeed):
     def filter_items(self, queryset, obj):
         return queryset.filter(bylines__author=obj)
 
+    def listing_keys(self, obj):
+        return (cachekeys.author(obj.pk), cachekeys.author_list(obj.pk))
+
 
 class TopicFeed(CommentaryFeed):
     kind = "topic"
@@ -224,6 +239,9 @@ class TopicFeed(CommentaryFeed):
 
     def filter_items(self, queryset, obj):
         return queryset.filter(topics=obj)
+
+    def listing_keys(self, obj):
+        return (cachekeys.topic(obj.pk), cachekeys.topic_list(obj.pk))
 
 
 def atom(feed_class):

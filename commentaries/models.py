@@ -486,7 +486,18 @@ class Commentary(SharedImageMixin, TimestampedModel):
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
         instance._loaded_status = instance.__dict__.get("status")
+        instance._loaded_place = instance.place()
         return instance
+
+    PLACE_FIELDS = ("status", "published_at", "series_id", "year", "number", "suffix", "slug")
+
+    def place(self) -> tuple:
+        """Where the piece stands among the others (state, time, series,
+        number, address): when it changes, listings and neighbours change."""
+        return tuple(self.__dict__.get(name) for name in self.PLACE_FIELDS)
+
+    def place_changed(self) -> bool:
+        return getattr(self, "_loaded_place", None) != self.place()
 
     def touches_public_site(self) -> bool:
         """Does saving or deleting this piece change what readers may see (or

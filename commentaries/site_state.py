@@ -1,6 +1,7 @@
 """The site state: what every public page needs besides its own content
 (every series with `has_published`, the navigation's static pages, the next
-scheduled publication), built in two queries and cached per content version.
+scheduled publication), built in two queries and cached until a publish or a
+change to the navigation (the page-cache keys `all` and `site`).
 
 The navigation (`pacforum/navigation.py`), series pages, search and feeds read
 it; the page cache (`pacforum/pagecache.py`) asks it when content next changes
@@ -20,17 +21,16 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.flatpages.models import FlatPage
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
 from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404
 from django.utils import timezone
 
-from pacforum.pagecache import content_version, timeout_until
+from pacforum.pagecache import SITE, derived, timeout_until
 
 from .models import Commentary, Series
 
-SITE_STATE_KEY = "public-pages:site-state:{version}"
 STATIC_PAGE_URLS = ("/about/", "/history/")
 LOCAL_SECONDS = 5
 
@@ -79,18 +79,18 @@ def forget_kept_state() -> None:
 
 
 def site_state() -> dict:
-    """The site state, cached per content version (or, with the cache off,
-    kept briefly in the process). It never outlives the next scheduled
-    publication (a series may then get its first published piece), nor
-    `PUBLIC_PAGE_CACHE_SECONDS`."""
+    """The site state, cached until a publish or a navigation change (or,
+    with the cache off, kept briefly in the process). It never outlives the
+    next scheduled publication (a series may then get its first published
+    piece), nor `PUBLIC_PAGE_CACHE_SECONDS`."""
     if isinstance(caches["default"], DummyCache):
         return _kept_in_process()
-    key = SITE_STATE_KEY.format(version=content_version())
-    state = cache.get(key)
-    if state is None:
-        state = build_site_state()
-        cache.set(key, state, timeout_until(state["next_publication"]))
-    return state
+    return derived(
+        "site-state",
+        (SITE, "all"),
+        build_site_state,
+        timeout=lambda state: timeout_until(state["next_publication"]),
+    )
 
 
 def next_publication(request=None) -> float | None:

@@ -15,7 +15,9 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from . import selectors
+from pacforum.pagecache import page_shows
+
+from . import cachekeys, selectors
 from .models import Commentary, Series, Topic, published_q
 
 
@@ -119,6 +121,7 @@ SITEMAPS = {
 
 
 def sitemap_index(request):
+    page_shows(cachekeys.ALL)
     site = RequestSite(request)
     locations = []
     for section, sitemap_class in SITEMAPS.items():
@@ -141,6 +144,7 @@ def sitemap_index(request):
 def sitemap_section(request, section):
     if section not in SITEMAPS:
         raise Http404("No such sitemap.")
+    page_shows(cachekeys.ALL, cachekeys.AUTHORS, cachekeys.TOPICS)
     try:
         urls = SITEMAPS[section]().get_urls(
             page=request.GET.get("p", 1), site=RequestSite(request), protocol=request.scheme

@@ -28,6 +28,7 @@ from collections import defaultdict
 from django.db.models import Q
 from django.utils import timezone
 
+from . import cachekeys
 from .models import Commentary, TaggedCommentary
 
 RELATED_LIMIT = 3
@@ -225,6 +226,8 @@ def _store(result: dict[int, dict], stored: dict[int, dict]) -> int:
         if stored.get(pk, {}) != value
     ]
     Commentary.objects.bulk_update(changed, ["surroundings"], batch_size=1000)
+    # bulk_update sends no signal: the pages of these pieces link others now.
+    cachekeys.surroundings_changed([piece.pk for piece in changed])
     return len(changed)
 
 

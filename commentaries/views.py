@@ -14,10 +14,10 @@ from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView, TemplateView
 
 from pacforum.editing.services import preview_link_valid
-from pacforum.pagecache import per_content_version
+from pacforum.pagecache import derived, page_shows
 from pacforum.pagination import paginator_with_count
 
-from . import citations, selectors, surroundings
+from . import cachekeys, citations, selectors, surroundings
 from .forms import AUTHOR_CHOICES_LIMIT, ArchiveFilterForm, SearchForm
 from .lookup import number_matches, parse_number_query
 from .metadata import commentary_json_ld
@@ -48,9 +48,13 @@ class HomeView(TemplateView):
     latest_count = 10
 
     def get_context_data(self, **kwargs):
+        latest = list(selectors.listing()[: self.latest_count])
+        newest = selectors.newest_per_series()
+        page_shows(cachekeys.ALL, cachekeys.TOPICS)
+        cachekeys.shows_pieces([*latest, *newest])
         return super().get_context_data(
-            latest=list(selectors.listing()[: self.latest_count]),
-            newest_per_series=selectors.newest_per_series(),
+            latest=latest,
+            newest_per_series=newest,
             featured_topics=list(selectors.public_topics().filter(featured=True)),
             **kwargs,
         )
@@ -65,20 +69,28 @@ class FilteredListMixin(PublishedMixin):
     menu_topics = True
 
     def menu_name(self):
-        """Names this listing's menus in the per-content-version cache."""
+        """Names this listing's menus in the cache."""
+        raise NotImplementedError
+
+    def listing_keys(self):
+        """The page-cache keys of this listing (its pieces' keys come on top)."""
         raise NotImplementedError
 
     def get_queryset(self):
         base = super().get_queryset().filter(self.base_filter())
+        # The menus name authors and topics: they change with those names too.
+        keys = (*self.listing_keys(), cachekeys.AUTHORS, cachekeys.TOPICS)
+        page_shows(*keys)
         choices = dict(
-            per_content_version(
-                self.request,
+            derived(
                 self.menu_name(),
+                keys,
                 lambda: selectors.filter_choices(
                     Commentary.objects.published().filter(self.base_filter()),
                     with_topics=self.menu_topics,
                     author_limit=AUTHOR_CHOICES_LIMIT,
                 ),
+                request=self.request,
             )
         )
         self.year_counts = choices.pop("year_counts")
@@ -101,7 +113,9 @@ class FilteredListMixin(PublishedMixin):
         return paginator_with_count(super().get_paginator(*args, **kwargs), self.known_count())
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(filter_form=self.filter_form, **kwargs)
+        context = super().get_context_data(filter_form=self.filter_form, **kwargs)
+        cachekeys.shows_pieces(context["object_list"])
+        return context
 
 
 class SeriesView(FilteredListMixin, ListView):
@@ -116,6 +130,9 @@ class SeriesView(FilteredListMixin, ListView):
 
     def menu_name(self):
         return f"series-menus:{self.series.pk}"
+
+    def listing_keys(self):
+        return (cachekeys.series_list(self.series.pk),)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -166,9 +183,12 @@ class SeriesYearView(PublishedMixin, ListView):
 
     def get_context_data(self, **kwargs):
         years = sorted((y for y in self.year_counts if y), reverse=True)
-        return super().get_context_data(
+        context = super().get_context_data(
             series=self.series, year=self.kwargs["year"], years=years, **kwargs
         )
+        page_shows(cachekeys.series_list(self.series.pk))
+        cachekeys.shows_pieces(context["object_list"])
+        return context
 
 
 class TopicListView(ListView):
@@ -176,6 +196,7 @@ class TopicListView(ListView):
     context_object_name = "topics"
 
     def get_queryset(self):
+        page_shows(cachekeys.ALL, cachekeys.TOPICS)
         return selectors.topics_with_counts().order_by("name")
 
 
@@ -193,6 +214,9 @@ class TopicView(FilteredListMixin, ListView):
 
     def menu_name(self):
         return f"topic-menus:{self.topic.pk}"
+
+    def listing_keys(self):
+        return (cachekeys.topic_list(self.topic.pk), cachekeys.topic(self.topic.pk))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(topic=self.topic, **kwargs)
@@ -270,6 +294,7 @@ class CommentaryView(DetailView):
         url = absolute(self.public_path(commentary))
         publisher = settings.SITE_NAME
         around = selectors.commentary_page(commentary)
+        cachekeys.shows_commentary(commentary, around)
         closing = [
             (byline, byline.email if byline.email and byline.author.show_email else "")
             for byline in commentary.bylines.all()
@@ -385,6 +410,7 @@ class CitationView(CommentaryView):
         return f"cite.{self.kwargs['format']}"
 
     def get_context_data(self, **kwargs):
+        cachekeys.shows_pieces([self.object])
         return {"commentary": self.object}
 
     def render_to_response(self, context, **response_kwargs):
@@ -441,6 +467,8 @@ class SearchView(ListView):
         context["results"] = fetch_results(ids, self.form.query if ids else "")
         for piece in context["results"]:
             piece.number_match = piece.pk in self.number_matched
+        page_shows(cachekeys.ALL, cachekeys.AUTHORS, cachekeys.TOPICS)
+        cachekeys.shows_pieces(context["results"])
         context["full_text"] = uses_full_text()
         context["query"] = self.form.query
         if self.form.query:

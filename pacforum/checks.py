@@ -27,3 +27,33 @@ def shared_cache(app_configs=None, **kwargs):
             id="pacforum.W001",
         )
     ]
+
+
+@register(Tags.caches)
+def edge_cache(app_configs=None, **kwargs):
+    """An edge cache that cannot be purged would keep changed pages for a day."""
+    from django.core.checks import Error
+
+    kind = getattr(settings, "EDGE_CACHE", "")
+    needs = {
+        "": [],
+        "varnish": ["EDGE_VARNISH_URLS"],
+        "cloudflare": ["EDGE_CLOUDFLARE_ZONE", "EDGE_CLOUDFLARE_TOKEN"],
+    }
+    if kind not in needs:
+        return [
+            Error(
+                f"EDGE_CACHE={kind!r} is not an edge cache pacforum knows.",
+                hint="Use varnish, cloudflare, or leave it empty.",
+                id="pacforum.E002",
+            )
+        ]
+    missing = [name for name in needs[kind] if not getattr(settings, name, None)]
+    if missing:
+        return [
+            Error(
+                f"EDGE_CACHE={kind} needs {', '.join(missing)} to purge changed pages.",
+                id="pacforum.E003",
+            )
+        ]
+    return []

@@ -1,17 +1,30 @@
-"""Whole-page caching of the readers' site for anonymous visitors.
+"""Whole-page caching of the readers' site for anonymous visitors, with
+invalidation by cache key.
 
-Every cached page is stored under the current *content version*. Saving or
-deleting anything a public page shows (a piece, a byline, an author, a topic,
-a series, a static page, a redirect) starts a new version, so every page is
-rebuilt on its next visit; the receivers are connected at start-up
-(`pacforum/apps.py`) so that every code path that saves through the ORM
-(admin, shell, importer, services) invalidates. A cached page never outlives
-the next scheduled publish time, so scheduled pieces appear on time, and never
-lives longer than
-`PUBLIC_PAGE_CACHE_SECONDS` (which also bounds staleness after raw SQL edits).
+Every page records the *cache keys* of what it shows (`page_shows`): the
+piece, its authors, its topics, the pieces it links, the listings it belongs
+to, and `site` (the navigation, on every page). Each key has a version in the
+cache, the time (ns) of its last change. A stored page keeps the versions its
+keys had when it was built; it is fresh while every one of them is still
+current and its lifetime has not run out. A change calls `invalidate(*keys)`:
+that moves those keys' versions on, so exactly the pages that carry one of
+them go stale, and nothing else (docs/architecture.md, "Invalidation").
+Which saves invalidate which keys is the content apps' business
+(`commentaries/cachekeys.py`); `flush_page_cache` invalidates `site`, hence
+every page (for raw SQL edits).
+
+Pages live `PUBLIC_PAGE_CACHE_SECONDS` (a day by default), never past the
+next scheduled publication (`register_next_change`), so a scheduled piece
+appears on time even before the go-live tick invalidates its keys.
+
+No stampede: when a stale page is asked for, one request (across processes and
+nodes: a lock in the cache) rebuilds it while the others are served the stale
+copy, for at most `PUBLIC_PAGE_STALE_SECONDS` after the change or expiry.
 
 Logged-in visitors are never served a cached page and their pages are never
-stored. Responses carry an ETag and Last-Modified so repeat visits get 304s.
+stored. Responses carry an ETag and Last-Modified so repeat visits get 304s,
+and, with an edge cache configured (`pacforum.edge`), their keys in the edge's
+surrogate-key header and `s-maxage`/`stale-while-revalidate`.
 
 A page is keyed by scheme, host, path and only the query parameters it reads
 (declared with `public_page(view, query=(...))`, sorted; tracking parameters
@@ -22,8 +35,10 @@ client (REMOTE_ADDR) may add at most `PUBLIC_PAGE_CACHE_CLIENT_LIMIT` new
 entries per window; past that its pages are served but not stored.
 """
 
+import contextvars
 import hashlib
 import time
+from dataclasses import dataclass, field
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -35,12 +50,16 @@ from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
-VERSION_KEY = "public-pages:version"
-DERIVED_KEY = "public-pages:derived:{version}:{name}"
-# One entry per address; it records the content version it was built under and
-# counts only while that version is current (so one round trip to the cache
-# fetches both the version and the page).
+from . import edge
+
+# Every page shows the navigation: invalidating `site` makes every page stale.
+SITE = "site"
+KEY_VERSION = "public-pages:key:{key}"
+DERIVED_KEY = "public-pages:derived:{name}:{digest}"
+# One entry per address, with the versions of the keys it was built under.
 PAGE_KEY = "public-pages:page:{digest}"
+# Held by the one request that rebuilds a stale page.
+LOCK_KEY = "public-pages:rebuilding:{digest}"
 CLIENT_KEY = "public-pages:client:{digest}"
 # Set on the way out by the middlewares below the cache and on every response
 # anyway, or recomputed for each answer: never stored with a page.
@@ -55,47 +74,117 @@ UNSTORED_HEADERS = {
     "set-cookie",
     "x-cache",
     "x-request-id",
+    "xkey",
+    "cache-tag",
 }
 
 
 def cache_seconds() -> int:
-    return getattr(settings, "PUBLIC_PAGE_CACHE_SECONDS", 300)
+    return getattr(settings, "PUBLIC_PAGE_CACHE_SECONDS", 86400)
+
+
+def stale_seconds() -> int:
+    return getattr(settings, "PUBLIC_PAGE_STALE_SECONDS", 60)
+
+
+def rebuild_lock_seconds() -> int:
+    return getattr(settings, "PUBLIC_PAGE_REBUILD_LOCK_SECONDS", 30)
 
 
 def browser_seconds() -> int:
     return getattr(settings, "PUBLIC_PAGE_BROWSER_SECONDS", 60)
 
 
-def content_version() -> str:
-    """The current content version: the time (ns) of the last change."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, str(time.time_ns()), None)
-        version = cache.get(VERSION_KEY) or str(time.time_ns())
-    return version
+# ---------------------------------------------------------------------------
+# Keys and their versions
+# ---------------------------------------------------------------------------
 
 
-def _new_version(**kwargs) -> None:
-    cache.set(VERSION_KEY, str(time.time_ns()), None)
+def _version_keys(keys) -> dict[str, str]:
+    return {KEY_VERSION.format(key=key): key for key in keys}
 
 
-def content_changed(instance=None, **kwargs) -> None:
-    """Signal receiver: start a new content version now and again after commit
-    (a page built while the transaction was open must not survive it).
-    Drafts and pieces in review, with their bylines and topics, are not on
-    the public site: saving them leaves the cached pages alone."""
-    touches = getattr(instance, "touches_public_site", None)
-    if touches is not None and not touches():
+def key_versions(keys) -> dict[str, str | None]:
+    """{key: its current version, or None if the cache has none}: one round trip."""
+    names = _version_keys(keys)
+    found = cache.get_many(list(names)) if names else {}
+    return {key: found.get(name) for name, key in names.items()}
+
+
+def ensure_versions(keys, initial: int | None = None) -> dict[str, str] | None:
+    """{key: current version}, giving a key that has none (never changed, or
+    forgotten by the cache) a first version, `initial` (ns) or now: a later
+    change moves it on. None when the cache keeps nothing (no cache)."""
+    versions = key_versions(keys)
+    missing = [key for key, version in versions.items() if version is None]
+    if missing:
+        first = str(initial if initial is not None else time.time_ns())
+        for key in missing:
+            cache.add(KEY_VERSION.format(key=key), first, None)
+        versions.update(key_versions(missing))
+        if any(versions[key] is None for key in missing):
+            return None
+    return versions
+
+
+def _bump(keys) -> None:
+    version = str(time.time_ns())
+    cache.set_many(dict.fromkeys(_version_keys(keys), version), None)
+
+
+def invalidate(*keys: str) -> None:
+    """Make every page that shows one of `keys` stale: now, and again after
+    the transaction commits (a page built while it was open must not survive
+    it); after the commit, purge the keys at the edge cache, if there is one
+    (a queued task, `pacforum.edge`)."""
+    keys = sorted(set(keys))
+    if not keys:
         return
-    _new_version()
-    transaction.on_commit(_new_version)
+    _bump(keys)
+
+    def committed():
+        _bump(keys)
+        edge.purge_later(keys)
+
+    transaction.on_commit(committed)
 
 
-def version_time(version: str) -> float:
-    try:
-        return int(version) / 1e9
-    except ValueError:
-        return time.time()
+def versions_time(versions) -> float:
+    """The time of the latest change among `versions` (a timestamp)."""
+    times = [int(v) for v in versions if v and v.isdigit()]
+    return max(times) / 1e9 if times else time.time()
+
+
+# ---------------------------------------------------------------------------
+# What the page being built shows
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class PageBuild:
+    """The page the current request is building: when it started (ns), and
+    the keys it shows."""
+
+    started: int = field(default_factory=time.time_ns)
+    keys: set = field(default_factory=lambda: {SITE})
+
+
+_building: contextvars.ContextVar[PageBuild | None] = contextvars.ContextVar(
+    "page_build", default=None
+)
+
+
+def page_shows(*keys: str) -> None:
+    """Declare that the page being built shows what these cache keys name. A
+    no-op outside a cached page (the staff's pages, a preview)."""
+    build = _building.get()
+    if build is not None:
+        build.keys.update(keys)
+
+
+# ---------------------------------------------------------------------------
+# Lifetimes
+# ---------------------------------------------------------------------------
 
 
 def register_next_change(source) -> None:
@@ -113,22 +202,6 @@ def _no_scheduled_change(request=None):
 _next_change = _no_scheduled_change
 
 
-def per_content_version(request, name: str, build):
-    """`build()`'s result, shared by every page built under the current
-    content version: a listing's filter menus are the same on each of its
-    pages and filtered views, so a crawler walking `?page=1…5000` after a
-    publish computes them once, not 5,000 times. Only for data that depends
-    on published content alone (it is shared by staff and readers)."""
-    found = getattr(request, "_page_cache", None)
-    version = found[1] if found else content_version()
-    key = DERIVED_KEY.format(version=version, name=name)
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, page_timeout(request))
-    return value
-
-
 def timeout_until(next_publication: float | None) -> int:
     """`PUBLIC_PAGE_CACHE_SECONDS`, cut short to end just after
     `next_publication` (a timestamp) when it comes sooner."""
@@ -144,23 +217,34 @@ def page_timeout(request=None) -> int:
     return timeout_until(_next_change(request))
 
 
-def _is_anonymous(request) -> bool:
-    user = getattr(request, "user", None)
-    return user is None or not user.is_authenticated
+def derived(name: str, keys, build, *, request=None, timeout=None):
+    """`build()`'s result, shared by every page built while `keys` do not
+    change: a listing's filter menus are the same on each of its pages and
+    filtered views, so a crawler walking `?page=1…5000` after a publish
+    computes them once, not 5,000 times. Only for data that depends on
+    published content alone (it is shared by staff and readers); the pages
+    that show it declare its keys themselves. `timeout(value)` gives its
+    lifetime (by default a page's)."""
+    keys = sorted(set(keys) | {SITE})
+    # A key seen for the first time while a page is built starts its history
+    # at the build's start, which leaves that page storable.
+    building = _building.get()
+    versions = ensure_versions(keys, initial=building.started if building else None)
+    if versions is None:  # no cache
+        return build()
+    stamp = "|".join(f"{key}={versions[key]}" for key in keys)
+    digest = hashlib.sha256(stamp.encode()).hexdigest()
+    cache_key = DERIVED_KEY.format(name=name, digest=digest)
+    value = cache.get(cache_key)
+    if value is None:
+        value = build()
+        cache.set(cache_key, value, timeout(value) if timeout else page_timeout(request))
+    return value
 
 
-def _finish(request, response, *, last_modified: float, max_age: int):
-    if not response.has_header("ETag"):
-        response["ETag"] = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
-    response["Last-Modified"] = http_date(last_modified)
-    patch_cache_control(response, public=True, max_age=max(0, min(browser_seconds(), max_age)))
-    patch_vary_headers(response, ["Cookie"])
-    return get_conditional_response(
-        request,
-        etag=response["ETag"],
-        last_modified=int(last_modified),
-        response=response,
-    )
+# ---------------------------------------------------------------------------
+# Entries
+# ---------------------------------------------------------------------------
 
 
 def page_address(request, query=()) -> str:
@@ -174,9 +258,44 @@ def page_address(request, query=()) -> str:
     return f"{address}?{urlencode(pairs)}" if pairs else address
 
 
-def _page_key(request, query=()) -> str:
-    digest = hashlib.sha256(page_address(request, query).encode()).hexdigest()
-    return PAGE_KEY.format(digest=digest)
+def _digest(request, query=()) -> str:
+    return hashlib.sha256(page_address(request, query).encode()).hexdigest()
+
+
+@dataclass
+class Lookup:
+    """What the cache holds for one address: `entry` (or None), and whether
+    it is fresh, or stale but still fit to serve while another request
+    rebuilds it."""
+
+    digest: str
+    entry: dict | None = None
+    fresh: bool = False
+    servable_stale: bool = False
+
+
+def lookup(request, query=()) -> Lookup:
+    """The entry for this address and its state: two round trips to the cache
+    (the entry, then its keys' versions)."""
+    found = Lookup(_digest(request, query))
+    entry = cache.get(PAGE_KEY.format(digest=found.digest))
+    if entry is None or "keys" not in entry:
+        return found
+    found.entry = entry
+    current = key_versions(entry["keys"])
+    changed = [key for key, version in entry["keys"].items() if current[key] != version]
+    now = time.time()
+    if not changed and entry["expires"] > now:
+        found.fresh = True
+        return found
+    if any(current[key] is None for key in changed):
+        return found  # a version the cache lost: its time is unknown, rebuild
+    stale_since = min(
+        [int(current[key]) / 1e9 for key in changed]
+        + ([entry["expires"]] if entry["expires"] <= now else [])
+    )
+    found.servable_stale = now - stale_since < stale_seconds()
+    return found
 
 
 def client_limit() -> tuple[int, int]:
@@ -196,41 +315,113 @@ def _client_may_add(request) -> bool:
         return cache.add(key, 1, window) and entries >= 1
 
 
-def cached_response(request, query=()):
-    """The cached page for this anonymous GET/HEAD request, or None; either way
-    remembers the key and content version on the request, for a page built next."""
-    key = _page_key(request, query)
-    found = cache.get_many([VERSION_KEY, key])
-    version = found.get(VERSION_KEY) or content_version()
-    request._page_cache = (key, version)
-    stored = found.get(key)
-    if stored is None or stored.get("version") != version:
-        return None
-    response = HttpResponse(stored["content"], content_type=stored["content_type"])
-    for header, value in stored["headers"].items():
+def _is_anonymous(request) -> bool:
+    user = getattr(request, "user", None)
+    return user is None or not user.is_authenticated
+
+
+def _headers_for_shared_caches(response, keys, *, max_age: int, stale: bool) -> None:
+    """Cache-Control for browsers (a minute at most) and, with an edge cache
+    configured (`pacforum.edge`), for it: the page's lifetime (`s-maxage`;
+    the edge is purged when the page changes) and its keys in the edge's
+    surrogate-key header. Without one, shared caches get browsers' minute:
+    nothing would purge them."""
+    browser = max(0, min(browser_seconds(), max_age))
+    backend = edge.backend()
+    if backend is None:
+        patch_cache_control(response, public=True, max_age=browser)
+        return
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=browser,
+        s_maxage=0 if stale else max(0, max_age),
+        stale_while_revalidate=stale_seconds(),
+    )
+    if not stale:
+        response[backend.header] = backend.header_value(sorted(keys))
+
+
+def _answer(request, entry, *, stale: bool):
+    response = HttpResponse(entry["content"], content_type=entry["content_type"])
+    for header, value in entry["headers"].items():
         response[header] = value
-    response["Content-Length"] = str(len(stored["content"]))
-    response["ETag"] = stored["etag"]
-    response["X-Cache"] = "hit"
+    response["Content-Length"] = str(len(entry["content"]))
+    response["ETag"] = entry["etag"]
+    response["X-Cache"] = "stale" if stale else "hit"
     return _finish(
         request,
         response,
-        last_modified=version_time(version),
-        max_age=int(stored["expires"] - time.time()),
+        entry["keys"],
+        last_modified=versions_time(entry["keys"].values()),
+        max_age=int(entry["expires"] - time.time()),
+        stale=stale,
     )
 
 
-def _store(request, response, pending) -> None:
+def _finish(request, response, keys, *, last_modified: float, max_age: int, stale=False):
+    if not response.has_header("ETag"):
+        response["ETag"] = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
+    response["Last-Modified"] = http_date(last_modified)
+    _headers_for_shared_caches(response, keys, max_age=max_age, stale=stale)
+    patch_vary_headers(response, ["Cookie"])
+    return get_conditional_response(
+        request,
+        etag=response["ETag"],
+        last_modified=int(last_modified),
+        response=response,
+    )
+
+
+def _entry_for(response, keys, started_ns: int, request):
+    """The cache entry for a page just built, or None when one of its keys
+    changed while it was being built (it may show the older content)."""
+    versions = ensure_versions(keys, initial=started_ns)
+    if versions is None or any(int(version) > started_ns for version in versions.values()):
+        return None
+    timeout = page_timeout(request)
+    return {
+        "keys": versions,
+        "content": response.content,
+        "content_type": response["Content-Type"],
+        "etag": response["ETag"],
+        "headers": {},
+        "expires": time.time() + timeout,
+    }
+
+
+def _store(request, response, digest, entry) -> None:
     """Store a page built for this request, with the headers of `response`
     (the answer as the middleware below the cache left it)."""
-    key, entry, timeout = pending
-    if response.cookies or response.status_code not in (200, 304):
+    if entry is None or response.cookies or response.status_code not in (200, 304):
         return
     entry["headers"].update(
         (name, value) for name, value in response.items() if name.lower() not in UNSTORED_HEADERS
     )
     if _client_may_add(request):
-        cache.set(key, entry, timeout)
+        timeout = max(1, int(entry["expires"] - time.time())) + stale_seconds()
+        cache.set(PAGE_KEY.format(digest=digest), entry, timeout)
+
+
+# ---------------------------------------------------------------------------
+# Middleware and view wrapper
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class PageRequest:
+    """Between the middleware and the `public_page` wrapper of one request:
+    the address's digest, and the entry built on a miss (stored by the
+    middleware on the way out, with the final headers)."""
+
+    digest: str
+    looked_up: bool = True
+    built: dict | None = None
+
+
+_page_request: contextvars.ContextVar[PageRequest | None] = contextvars.ContextVar(
+    "page_request", default=None
+)
 
 
 class PublicPageCacheMiddleware:
@@ -239,7 +430,8 @@ class PublicPageCacheMiddleware:
     under its address was stored for an anonymous visitor. The address is
     resolved only to learn which query parameters the page reads. On a miss
     the `public_page` view builds the page, and the entry is stored here on
-    the way out, with every header the middleware below added."""
+    the way out, with every header the middleware below added. A stale page
+    is rebuilt by one request at a time; the others get the stale copy."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -254,22 +446,38 @@ class PublicPageCacheMiddleware:
             query = getattr(resolve(request.path_info).func, "page_cache_query", None)
         except Resolver404:
             query = None
-        if query is not None:
-            response = cached_response(request, query)
-            if response is not None:
-                return response
-        request._page_cache_stored_on_the_way_out = True
-        response = self.get_response(request)
-        pending = getattr(response, "_page_cache_pending", None)
-        if pending is not None:
-            _store(request, response, pending)
+        if query is None:
+            return self.get_response(request)
+
+        found = lookup(request, query)
+        if found.fresh:
+            return _answer(request, found.entry, stale=False)
+        lock = None
+        if found.servable_stale:
+            lock = LOCK_KEY.format(digest=found.digest)
+            if not cache.add(lock, 1, rebuild_lock_seconds()):
+                return _answer(request, found.entry, stale=True)
+            again = lookup(request, query)  # rebuilt while we took the lock?
+            if again.fresh:
+                cache.delete(lock)
+                return _answer(request, again.entry, stale=False)
+        page = PageRequest(found.digest)
+        token = _page_request.set(page)
+        try:
+            response = self.get_response(request)
+            _store(request, response, page.digest, page.built)
+        finally:
+            _page_request.reset(token)
+            if lock is not None:
+                cache.delete(lock)
         return response
 
 
 def public_page(view, *, query=()):
     """Cache a public view's successful anonymous GET/HEAD responses. `query`
     names the query parameters the page reads (its filters, `page`): the
-    others do not make a new cache entry."""
+    others do not make a new cache entry. The view declares what it shows
+    with `page_shows`."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -281,64 +489,51 @@ def public_page(view, *, query=()):
             patch_vary_headers(response, ["Cookie"])
             return response
 
-        if getattr(request, "_page_cache", None) is None:  # not looked up yet
-            response = cached_response(request, query)
-            if response is not None:
-                return response
-        key, version = request._page_cache
+        page = _page_request.get()
+        if page is None:  # served without the middleware
+            found = lookup(request, query)
+            if found.fresh:
+                return _answer(request, found.entry, stale=False)
+            page = PageRequest(found.digest, looked_up=False)
 
-        response = view(request, *args, **kwargs)
-        if hasattr(response, "render") and callable(response.render):
-            response = response.render()
+        build = PageBuild()
+        token = _building.set(build)
+        try:
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()
+        finally:
+            _building.reset(token)
         if response.status_code != 200 or response.streaming or response.cookies:
             return response
-        timeout = page_timeout(request)
         if not response.has_header("ETag"):
             digest = hashlib.md5(response.content, usedforsecurity=False).hexdigest()
             response["ETag"] = f'"{digest}"'
-        entry = {
-            "version": version,
-            "content": response.content,
-            "content_type": response["Content-Type"],
-            "etag": response["ETag"],
-            "headers": {},
-            "expires": time.time() + timeout,
-        }
+        entry = _entry_for(response, build.keys, build.started, request)
         response["X-Cache"] = "miss"
-        response = _finish(request, response, last_modified=version_time(version), max_age=timeout)
-        if getattr(request, "_page_cache_stored_on_the_way_out", False):
-            response._page_cache_pending = (key, entry, timeout)
-        else:  # served without the middleware
-            _store(request, response, (key, entry, timeout))
+        if entry is None:  # changed while it was built: not stored, not kept by the edge
+            response = _finish(
+                request, response, build.keys, last_modified=time.time(), max_age=0, stale=True
+            )
+            return response
+        response = _finish(
+            request,
+            response,
+            build.keys,
+            last_modified=versions_time(entry["keys"].values()),
+            max_age=int(entry["expires"] - time.time()),
+        )
+        if page.looked_up:
+            page.built = entry
+        else:
+            _store(request, response, page.digest, entry)
         return response
 
     wrapped.page_cache_query = tuple(query)
     return wrapped
 
 
-def connect_invalidation() -> None:
-    """Connect the receivers that start a new content version (from apps.ready)."""
-    from django.apps import apps
-    from django.db.models.signals import m2m_changed, post_delete, post_save
-
-    labels = [
-        "commentaries.Commentary",
-        "commentaries.Byline",
-        "commentaries.Series",
-        "commentaries.Topic",
-        "commentaries.TaggedCommentary",
-        "authors.Author",
-        "authors.Affiliation",
-        "authors.Organization",
-        "authors.FormerSlug",
-        "flatpages.FlatPage",
-        "redirects.Redirect",
-        "sites.Site",
-    ]
-    for label in labels:
-        model = apps.get_model(label)
-        uid = f"public-pages:{label}"
-        post_save.connect(content_changed, sender=model, dispatch_uid=uid + ":save")
-        post_delete.connect(content_changed, sender=model, dispatch_uid=uid + ":delete")
-    flatpage_sites = apps.get_model("flatpages.FlatPage").sites.through
-    m2m_changed.connect(content_changed, sender=flatpage_sites, dispatch_uid="public-pages:fps")
+def flush() -> None:
+    """Make every cached page stale (and purge the edge): for changes made
+    behind the ORM's back (raw SQL, `QuerySet.update()`)."""
+    invalidate(SITE)

@@ -297,6 +297,22 @@ TASKS = {
         "BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# The page cache (pacforum/pagecache.py): a page lives this long unless what
+# it shows changes (or a scheduled piece goes live first); once stale, it is
+# served to other readers for at most PUBLIC_PAGE_STALE_SECONDS while one
+# request rebuilds it (a rebuild slower than the lock lets another start).
+# Without a shared cache (no REDIS_URL) an invalidation reaches only the process
+# that made it: the others' copies must expire soon, hence 5 minutes there.
+PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 86400 if env("REDIS_URL") else 300)
+PUBLIC_PAGE_STALE_SECONDS = env_int("PUBLIC_PAGE_STALE_SECONDS", 60)
+PUBLIC_PAGE_REBUILD_LOCK_SECONDS = env_int("PUBLIC_PAGE_REBUILD_LOCK_SECONDS", 30)
+# An edge cache in front of the application nodes (pacforum/edge.py):
+# "varnish" (purges go to every EDGE_VARNISH_URLS, ops/varnish.vcl) or
+# "cloudflare" (purge by Cache-Tag through the API); empty for none.
+EDGE_CACHE = env("EDGE_CACHE", "")
+EDGE_VARNISH_URLS = env_list("EDGE_VARNISH_URLS")
+EDGE_CLOUDFLARE_ZONE = env("EDGE_CLOUDFLARE_ZONE", "")
+EDGE_CLOUDFLARE_TOKEN = env("EDGE_CLOUDFLARE_TOKEN", "")
 # New page-cache entries one client (REMOTE_ADDR) may add per window:
 # (entries, seconds). Past it, its pages are served but not stored.
 PUBLIC_PAGE_CACHE_CLIENT_LIMIT = (

@@ -6,14 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import reversion
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Version
 
-from commentaries import numbering, readiness, rules
+from commentaries import cachekeys, numbering, readiness, rules
 from commentaries.models import Commentary, Series
 from commentaries.services import (
     commentary_add_correction,
@@ -25,7 +24,7 @@ from commentaries.services import (
     commentary_unschedule,
     commentary_withdraw,
 )
-from pacforum.pagecache import VERSION_KEY, content_version
+from pacforum import pagecache
 from pacforum.sanitizer import sanitize_html
 from tests.factories import (
     AffiliationFactory,
@@ -532,9 +531,20 @@ def test_the_change_form_shows_the_checklist(client, pacnet, editor):
 # Drafts and the public site
 
 
-def test_saving_a_draft_or_a_piece_in_review_keeps_the_cached_pages(pacnet, editor, contributor):
+def _invalidated(monkeypatch):
+    """The page-cache keys invalidated from now on."""
+    keys = []
+    real = pagecache.invalidate
+    monkeypatch.setattr(pagecache, "invalidate", lambda *k: (keys.extend(k), real(*k)))
+    monkeypatch.setattr(cachekeys, "invalidate", pagecache.invalidate)
+    return keys
+
+
+def test_saving_a_draft_or_a_piece_in_review_keeps_the_cached_pages(
+    pacnet, editor, contributor, monkeypatch
+):
     author, topic = AuthorFactory(), TopicFactory()
-    version = content_version()
+    invalidated = _invalidated(monkeypatch)
     draft = CommentaryFactory(series=pacnet, created_by=contributor)
     BylineFactory(commentary=draft, author=author)
     draft.topics.add(topic)
@@ -542,18 +552,18 @@ def test_saving_a_draft_or_a_piece_in_review_keeps_the_cached_pages(pacnet, edit
     draft.refresh_from_db()
     draft.title = "Edited in review"
     commentary_save(commentary=draft, user=editor)
-    assert cache.get(VERSION_KEY) == version
+    assert invalidated == []
 
 
-def test_publishing_or_editing_a_live_piece_starts_a_new_content_version(pacnet, editor):
+def test_publishing_or_editing_a_live_piece_invalidates_its_keys(pacnet, editor, monkeypatch):
     piece = ReadyCommentaryFactory(series=pacnet)
-    version = content_version()
+    invalidated = _invalidated(monkeypatch)
     commentary_publish(commentary=piece, user=editor)
-    assert cache.get(VERSION_KEY) != version
-    version = content_version()
+    assert {f"p{piece.pk}", f"s{pacnet.pk}", "all", "site"} <= set(invalidated)
+    invalidated.clear()
     piece.title = "Corrected title"
     commentary_save(commentary=piece, user=editor)
-    assert cache.get(VERSION_KEY) != version
+    assert set(invalidated) == {f"p{piece.pk}", "all"}
 
 
 # Withdrawals

@@ -147,7 +147,9 @@ def test_a_page_cached_under_an_older_version_is_rebuilt(client):
     assert "After" in response.content.decode()
 
 
-def test_a_listings_menus_are_built_once_per_content_version(client, django_assert_num_queries):
+def test_a_listings_menus_are_built_once_until_the_series_changes(
+    client, django_assert_num_queries
+):
     from django.core.cache import cache
 
     from tests.factories import TopicFactory
