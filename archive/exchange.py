@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from authors.models import Affiliation, Author, Organization
 from commentaries.models import Byline, Commentary, Series, TaggedCommentary, Topic
 from commentaries.surroundings import refresh_all
+from pacforum import pagecache
 from subscriptions.models import SubscriptionRequest
 
 FORMAT = "pacforum-archive"
@@ -375,6 +376,9 @@ def read_archive(lines: Iterable[str]) -> dict[str, int]:
         raise ArchiveError("the archive is empty")
     importer.finish()
     refresh_all()  # rows written in bulk: neighbours and related pieces, once
+    # Bylines and topic links are bulk-inserted (no signals): every cached
+    # page is made stale once the load commits.
+    pagecache.flush()
     return importer.counts
 
 

@@ -232,6 +232,8 @@ def _signs_public_piece(author_ids) -> bool:
 
 
 def author_changed(sender, instance, **kwargs):
+    if kwargs.get("created"):
+        return  # signs nothing yet
     if _signs_public_piece([instance.pk]):
         invalidate(author(instance.pk), AUTHORS)
 
@@ -243,16 +245,20 @@ def author_part_changed(sender, instance, **kwargs):
 
 
 def organization_changed(sender, instance, **kwargs):
+    if kwargs.get("created"):
+        return  # nobody is affiliated yet
     ids = list(instance.affiliations.values_list("author_id", flat=True)) if instance.pk else []
     if ids and _signs_public_piece(ids):
         invalidate(*(author(pk) for pk in ids), AUTHORS)
 
 
 def topic_changed(sender, instance, **kwargs):
+    if kwargs.get("created"):
+        return  # on no piece yet
     public = TaggedCommentary.objects.filter(
         tag=instance.pk, content_object__status__in=Commentary.PUBLIC_STATUSES
     ).exists()
-    if public or "created" not in kwargs:
+    if public or "created" not in kwargs:  # saved while public, or deleted
         invalidate(topic(instance.pk), topic_list(instance.pk), TOPICS)
 
 

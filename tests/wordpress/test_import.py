@@ -384,3 +384,15 @@ def test_a_batch_of_new_pieces_gets_whole_search_vectors_with_authors_and_topics
     assert "'folau':" in written[piece(102).pk]  # its author, Ana Folau
     Commentary.objects.update(search_vector=None)  # the database computes them again
     assert dict(Commentary.objects.values_list("pk", "search_vector")) == written
+
+
+def test_an_import_makes_the_cached_pages_stale(import_wxr, tmp_path, client):
+    # Posts are written in batches with bulk_create, which sends no signal.
+    CommentaryFactory(published=True)
+    assert client.get("/")["X-Cache"] == "miss"
+    assert client.get("/")["X-Cache"] == "hit"
+    import_wxr(make_wxr(tmp_path / "new.xml", posts=5, first_id=500))
+    latest = Commentary.objects.published().order_by("-published_at").first()
+    response = client.get("/")
+    assert response["X-Cache"] == "miss"
+    assert latest.title in response.content.decode()

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from commentaries.models import Commentary, Series
 from commentaries.surroundings import refresh_all
+from pacforum import pagecache
 
 from ..rules import Rules
 from .index import Index, Journal
@@ -128,6 +129,9 @@ class WxrImporter:
             # and related pieces of every piece are worked out once, at the end
             # (also after an interrupted run, for what it wrote).
             refresh_all()
+            # Batches are written with bulk_create, which sends no signals:
+            # the cached pages learn of the import here, all at once.
+            pagecache.flush()
         self.report.posts.sort(key=lambda log: log.seq)
         self.report.seconds = time.monotonic() - started
         return self.report
