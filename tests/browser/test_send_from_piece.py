@@ -49,7 +49,9 @@ def test_an_editor_sends_a_piece_from_its_page_after_a_test_and_a_confirmation(
     assert smtp.wait_for(lambda: len(smtp.received) == 1)
     test = smtp.received[0]
     assert test.rcpt_tos == ["editor@example.org"]
-    assert test.message["Subject"].startswith("[Test] PacNet #")
+    # A long subject with an encoded word is folded after "Subject:", so the
+    # parsed value may start with the fold's space; mail clients drop it.
+    assert test.message["Subject"].strip().startswith("[Test] PacNet #")
     assert "Cables under the Pacific" in test.message["Subject"]
 
     page.get_by_role("link", name="Send to 3 PacNet subscribers").click()
@@ -63,7 +65,7 @@ def test_an_editor_sends_a_piece_from_its_page_after_a_test_and_a_confirmation(
     sent = smtp.received[1:]
     assert sorted(r for item in sent for r in item.rcpt_tos) == sorted(r.email for r in readers)
     for item in sent:
-        assert item.message["Subject"].startswith("PacNet #")
+        assert item.message["Subject"].strip().startswith("PacNet #")
         assert item.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert item.mail_from.startswith("bounces+")
     assert Edition.objects.get(commentary=piece).status == Edition.Status.SENT
