@@ -52,10 +52,10 @@ run: demo
 	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# The whole suite: the tests without a browser, then the browser tests, each
-# step in parallel (pytest-xdist; each worker has its own test database, Redis
-# database number, live server port and Chromium; `worksteal` hands the last
-# long tests to an idle worker). TEST_WORKERS=auto uses every core (keep
+# The whole suite: the tests without a browser in parallel (pytest-xdist; each
+# worker has its own test database and Redis database number; `worksteal`
+# hands the last long tests to an idle worker), then the browser tests one at
+# a time (two Chromiums at once on 2 cores crashed one of them in CI). TEST_WORKERS=auto uses every core (keep
 # REDIS_URL's database number + workers <= 16); TEST_MARKERS=sqlite runs only
 # the tests with that marker (CI's SQLite run). pytest exits 5 when a step
 # selects no test (PYTEST_ARGS="-k numbering" may match no browser test).
@@ -64,7 +64,7 @@ TEST_MARKERS ?=
 only = $(if $(TEST_MARKERS), and ($(TEST_MARKERS)))
 test: install node
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal -m "not browser$(only)" $(PYTEST_ARGS) || [ $$? -eq 5 ]
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal -m "browser$(only)" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(BIN)/python -m pytest -m "browser$(only)" $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # Benchmarks on PostgreSQL (see docs/benchmarks.md). Quick run: make bench BENCH_ARGS=--quick
 BENCH_ARGS ?=
