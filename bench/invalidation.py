@@ -74,15 +74,15 @@ def crawl(base, paths, threads=6):
 
 
 @contextmanager
-def gunicorn(env, port, workers):
+def serving(args, port, *, env=None, tries=600):
+    """Start a server process (`args`), wait until its /healthz answers on
+    `port`, yield its base URL, and stop its whole process group after."""
     import subprocess
 
-    args = [suite.GUNICORN, "pacforum.wsgi", f"--bind=127.0.0.1:{port}"]
-    args += [f"--workers={workers}", "--log-level=warning"]
     process = subprocess.Popen(args, env=env, cwd=ROOT, start_new_session=True)  # noqa: S603
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
+        for _ in range(tries):
             try:
                 fetch(base + "/healthz")
                 break
@@ -94,10 +94,13 @@ def gunicorn(env, port, workers):
         process.wait(timeout=30)
 
 
-@contextmanager
-def varnish(port, backend_port, workdir):
-    import subprocess
+def gunicorn(env, port, workers):
+    args = [suite.GUNICORN, "pacforum.wsgi", f"--bind=127.0.0.1:{port}"]
+    args += [f"--workers={workers}", "--log-level=warning"]
+    return serving(args, port, env=env)
 
+
+def varnish(port, backend_port, workdir):
     vcl = (ROOT / "ops" / "varnish.vcl").read_text()
     vcl = vcl.replace('.port = "8000";', f'.port = "{backend_port}";')
     workdir.mkdir(parents=True, exist_ok=True)
@@ -105,19 +108,7 @@ def varnish(port, backend_port, workdir):
     args = ["/usr/sbin/varnishd", "-F", "-j", "none", "-n", str(workdir / "work")]
     args += ["-a", f"127.0.0.1:{port}", "-f", str(workdir / "varnish.vcl")]
     args += ["-s", "malloc,512m", "-T", "none"]
-    process = subprocess.Popen(args, cwd=ROOT, start_new_session=True)  # noqa: S603
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                fetch(base + "/healthz")
-                break
-            except OSError:
-                time.sleep(0.2)
-        yield base
-    finally:
-        os.killpg(process.pid, 15)
-        process.wait(timeout=30)
+    return serving(args, port, tries=300)
 
 
 def free_port():
