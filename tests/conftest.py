@@ -41,6 +41,26 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session")
+def _shared_browser(launch_browser):
+    """One Chromium for the test process, kept in a holder so that `browser`
+    can replace it after a crash."""
+    holder = {}
+    yield holder
+    if holder.get("browser") and holder["browser"].is_connected():
+        holder["browser"].close()
+
+
+@pytest.fixture
+def browser(_shared_browser, launch_browser):
+    """pytest-playwright's session browser, started again if a test left it
+    disconnected: a Chromium crash fails the test it happened in, not every
+    browser test after it."""
+    if not (_shared_browser.get("browser") and _shared_browser["browser"].is_connected()):
+        _shared_browser["browser"] = launch_browser()
+    return _shared_browser["browser"]
+
+
+@pytest.fixture(scope="session")
 def html_validator(tmp_path_factory):
     """Validate an HTML string with the Nu HTML Checker; returns its error messages.
 

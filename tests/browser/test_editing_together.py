@@ -96,9 +96,17 @@ def test_typing_survives_a_closed_tab_and_is_restored_in_another_browser(
         page.wait_for_timeout(500)
     assert "A paragraph typed before the tab closed." in draft.data["body"][0]
     # The browser asks before leaving a form with unsaved changes.
+    # The reader confirms leaving. A listener must answer the dialog itself:
+    # left open, Chromium crashes when its context is closed under it.
     dialogs = []
-    page.on("dialog", lambda dialog: dialogs.append(dialog.type))
-    page.close(run_before_unload=True)
+
+    def leave(dialog):
+        dialogs.append(dialog.type)
+        dialog.accept()
+
+    page.on("dialog", leave)
+    with page.expect_event("close"):
+        page.close(run_before_unload=True)
     first_context.close()
     assert "A paragraph typed before the tab closed." not in Commentary.objects.get().body
 
