@@ -16,7 +16,7 @@ import sys
 import uuid
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpResponse, JsonResponse
@@ -48,6 +48,8 @@ def _check_database():
 
 
 def _check_cache():
+    # The backend itself: `django.core.cache.cache` is a proxy, never a DummyCache.
+    cache = caches["default"]
     if isinstance(cache, DummyCache):  # CACHE_DISABLED: nothing to reach
         return None
     key = f"readyz:{uuid.uuid4().hex}"

@@ -68,6 +68,18 @@ def test_readyz_checks_the_database_and_the_cache(client):
     assert "no-store" in response["Cache-Control"]
 
 
+@pytest.mark.django_db
+def test_readyz_is_ready_with_every_cache_off(client):
+    # CACHE_DISABLED=true: a cache that keeps nothing is not a cache failure.
+    with override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    ):
+        caches.close_all()
+        response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"] == ["database", "cache"]
+
+
 def _unreachable_redis():
     return {
         "default": {
