@@ -96,3 +96,13 @@ def test_site_state_round_trips_through_redis(django_assert_num_queries):
 def test_the_redis_cache_is_the_one_pages_use():
     cache.set("probe", "value", 30)
     assert cache.get("probe") == "value"
+
+
+def test_one_redis_client_serves_every_call_of_a_process(redis_cache):
+    # Django makes a new redis.Redis per call; building one costs more than
+    # the round trip of a cached page's lookup.
+    client = redis_cache._cache.get_client()
+    redis_cache.set("reused", "yes")
+    assert redis_cache.get("reused") == "yes"
+    assert redis_cache._cache.get_client() is client
+    assert redis_cache._cache.get_client(write=True) is client
