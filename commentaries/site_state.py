@@ -21,12 +21,11 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.flatpages.models import FlatPage
-from django.core.cache import caches
-from django.core.cache.backends.dummy import DummyCache
 from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404
 from django.utils import timezone
 
+from pacforum.cache import cache_is_off
 from pacforum.pagecache import SITE, derived, timeout_until
 
 from .models import Commentary, Series
@@ -83,7 +82,7 @@ def site_state() -> dict:
     with the cache off, kept briefly in the process). It never outlives the
     next scheduled publication (a series may then get its first published
     piece), nor `PUBLIC_PAGE_CACHE_SECONDS`."""
-    if isinstance(caches["default"], DummyCache):
+    if cache_is_off():
         return _kept_in_process()
     return derived(
         "site-state",

@@ -7,10 +7,18 @@ the database as if nothing were cached. `/readyz` still reports the outage.
 
 import logging
 
+from django.core.cache import caches
+from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger("pacforum.cache")
+
+
+def cache_is_off() -> bool:
+    """CACHE_DISABLED: the default cache is Django's dummy one, which keeps
+    nothing (`django.core.cache.cache` is a proxy: test the cache itself)."""
+    return isinstance(caches["default"], DummyCache)
 
 
 def _fail_safe(method_name, fallback):

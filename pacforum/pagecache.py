@@ -51,6 +51,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import http_date
 
 from . import edge
+from .cache import cache_is_off
 
 # Every page shows the navigation: invalidating `site` makes every page stale.
 SITE = "site"
@@ -225,6 +226,8 @@ def derived(name: str, keys, build, *, request=None, timeout=None):
     published content alone (it is shared by staff and readers); the pages
     that show it declare its keys themselves. `timeout(value)` gives its
     lifetime (by default a page's)."""
+    if cache_is_off():
+        return build()
     keys = sorted(set(keys) | {SITE})
     # A key seen for the first time while a page is built starts its history
     # at the build's start, which leaves that page storable.
@@ -437,8 +440,10 @@ class PublicPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method not in ("GET", "HEAD") or (
-            settings.SESSION_COOKIE_NAME in request.COOKIES
+        if (
+            request.method not in ("GET", "HEAD")
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
+            or cache_is_off()
         ):
             return self.get_response(request)
         request.get_host()  # an unknown Host is still refused (400)
@@ -473,6 +478,12 @@ class PublicPageCacheMiddleware:
         return response
 
 
+def _rendered(response):
+    if hasattr(response, "render") and callable(response.render):
+        response = response.render()
+    return response
+
+
 def public_page(view, *, query=()):
     """Cache a public view's successful anonymous GET/HEAD responses. `query`
     names the query parameters the page reads (its filters, `page`): the
@@ -489,28 +500,32 @@ def public_page(view, *, query=()):
             patch_vary_headers(response, ["Cookie"])
             return response
 
-        page = _page_request.get()
-        if page is None:  # served without the middleware
-            found = lookup(request, query)
-            if found.fresh:
-                return _answer(request, found.entry, stale=False)
-            page = PageRequest(found.digest, looked_up=False)
-
-        build = PageBuild()
-        token = _building.set(build)
-        try:
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and callable(response.render):
-                response = response.render()
-        finally:
-            _building.reset(token)
+        if cache_is_off():
+            # Every page is built and nothing is stored: no keys to collect.
+            page, build = None, None
+            response = _rendered(view(request, *args, **kwargs))
+        else:
+            page = _page_request.get()
+            if page is None:  # served without the middleware
+                found = lookup(request, query)
+                if found.fresh:
+                    return _answer(request, found.entry, stale=False)
+                page = PageRequest(found.digest, looked_up=False)
+            build = PageBuild()
+            token = _building.set(build)
+            try:
+                response = _rendered(view(request, *args, **kwargs))
+            finally:
+                _building.reset(token)
         if response.status_code != 200 or response.streaming or response.cookies:
             return response
         if not response.has_header("ETag"):
             digest = hashlib.md5(response.content, usedforsecurity=False).hexdigest()
             response["ETag"] = f'"{digest}"'
-        entry = _entry_for(response, build.keys, build.started, request)
         response["X-Cache"] = "miss"
+        if build is None:  # the cache is off
+            return _finish(request, response, (), last_modified=time.time(), max_age=0, stale=True)
+        entry = _entry_for(response, build.keys, build.started, request)
         if entry is None:  # changed while it was built: not stored, not kept by the edge
             response = _finish(
                 request, response, build.keys, last_modified=time.time(), max_age=0, stale=True
