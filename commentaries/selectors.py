@@ -27,15 +27,28 @@ def listing(queryset=None):
 def for_reading(queryset):
     """A queryset ready for a page about one piece: its series, bylines (see
     `reading_bylines`) and topics."""
-    return for_page(queryset).prefetch_related(
-        Prefetch("bylines", queryset=reading_bylines()), "topics"
+    return (
+        for_page(queryset)
+        .select_related("series")
+        .prefetch_related(Prefetch("bylines", queryset=reading_bylines()), "topics")
     )
 
 
 def for_page(queryset):
-    """A queryset for the commentary page's piece: with its series; its
-    bylines and topics come with the pieces around it (`commentary_page`)."""
-    return queryset.select_related("series").defer("search_vector")
+    """A queryset for the commentary page's piece. Its series comes from the
+    site state (`with_series`), its bylines and topics with the pieces around
+    it (`commentary_page`)."""
+    return queryset.defer("search_vector")
+
+
+def with_series(pieces, series):
+    """Give each piece its series from `series` (the site state's, every
+    series): a join would fetch the same few rows again for every piece."""
+    by_id = {one.pk: one for one in series}
+    for piece in pieces:
+        if piece.series_id in by_id:
+            piece.series = by_id[piece.series_id]
+    return pieces
 
 
 def newest_per_series():
@@ -131,14 +144,19 @@ def reading_bylines():
     )
 
 
-def commentary_page(commentary) -> dict:
+def commentary_page(commentary, *, series=()) -> dict:
     """What the commentary page shows around `commentary` (a piece from
     `for_page`): its previous and next pieces, related pieces, responses and
     the piece it answers, from the ids stored on it (`surroundings`), with
     everyone's bylines and its topics. Four queries: the pieces around it,
-    the bylines, the authors' affiliations, its topics."""
-    pieces = surroundings.surrounding_pieces(
-        commentary, Commentary.objects.published().select_related("series").defer(*LISTING_DEFERRED)
+    the bylines, the authors' affiliations, its topics. The pieces around it
+    take their series from `series` (the site state's); one missing there
+    (created in the last seconds) is fetched when shown."""
+    pieces = with_series(
+        surroundings.surrounding_pieces(
+            commentary, Commentary.objects.published().defer(*LISTING_DEFERRED)
+        ),
+        series,
     )
     prefetch_related_objects([commentary, *pieces], Prefetch("bylines", queryset=reading_bylines()))
     prefetch_related_objects([commentary], "topics")

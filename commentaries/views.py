@@ -233,12 +233,16 @@ class CommentaryView(DetailView):
         return selectors.for_page(Commentary.objects.published())
 
     def get_object(self, queryset=None):
-        return get_object_or_404(
+        # A public series is in the site state: the piece is looked up in it
+        # and given it, without a join.
+        series = series_by_slug(self.kwargs["series"])
+        piece = get_object_or_404(
             self.get_queryset() if queryset is None else queryset,
-            series__slug=self.kwargs["series"],
+            series=series,
             year=self.kwargs["year"],
             slug=self.kwargs["slug"],
         )
+        return selectors.with_series([piece], [series])[0]
 
     def find_moved(self):
         return selectors.find_moved(
@@ -293,7 +297,7 @@ class CommentaryView(DetailView):
         absolute = self.request.build_absolute_uri
         url = absolute(self.public_path(commentary))
         publisher = settings.SITE_NAME
-        around = selectors.commentary_page(commentary)
+        around = selectors.commentary_page(commentary, series=site_state()["series"])
         cachekeys.shows_commentary(commentary, around)
         closing = [
             (byline, byline.email if byline.email and byline.author.show_email else "")
@@ -397,6 +401,16 @@ class CitationView(CommentaryView):
 
     def get_queryset(self):
         return selectors.for_reading(Commentary.objects.public_record())
+
+    def get_object(self, queryset=None):
+        # A withdrawn piece stays citable, even once its series has no
+        # published piece left (and so is not public).
+        return get_object_or_404(
+            self.get_queryset(),
+            series__slug=self.kwargs["series"],
+            year=self.kwargs["year"],
+            slug=self.kwargs["slug"],
+        )
 
     def find_withdrawn(self):
         return None
