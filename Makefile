@@ -14,10 +14,13 @@ $(BIN)/python:
 
 # uv installs the pinned packages several times faster than pip (about 8 s
 # instead of 25 s into a new virtualenv), which every fresh `make run` and CI
-# run pays; pip only bootstraps it.
+# run pays; pip only bootstraps it. uv writes no bytecode unless asked: without
+# it every Python process (each pytest worker, each manage.py command) compiles
+# Django and the other packages again as it imports them, about 20 s of CPU
+# each where PYTHONDONTWRITEBYTECODE is set (as on CI's machine).
 $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e ".[dev]"
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -c constraints.txt -e ".[dev]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -52,19 +55,19 @@ run: demo
 	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# The whole suite: the tests without a browser in parallel (pytest-xdist; each
-# worker has its own test database and Redis database number; `worksteal`
-# hands the last long tests to an idle worker), then the browser tests one at
-# a time (two Chromiums at once on 2 cores crashed one of them in CI). TEST_WORKERS=auto uses every core (keep
-# REDIS_URL's database number + workers <= 16); TEST_MARKERS=sqlite runs only
-# the tests with that marker (CI's SQLite run). pytest exits 5 when a step
-# selects no test (PYTEST_ARGS="-k numbering" may match no browser test).
+# The whole suite in one pytest run on 2 pytest-xdist workers (each worker has
+# its own test database and Redis database number). The browser tests (marker
+# `browser`) form one xdist group (tests/conftest.py), which `--dist loadgroup`
+# runs on a single worker, one test at a time, with one Chromium, while the
+# other worker takes the tests without a browser one by one; the browser tests
+# mostly wait on Chromium, so they cost the other tests little.
+# TEST_WORKERS=auto uses every core (keep REDIS_URL's database number + workers
+# <= 16); TEST_MARKERS=sqlite runs only the tests with that marker (CI's SQLite
+# run). pytest exits 5 when nothing is selected (PYTEST_ARGS="-k nothing").
 TEST_WORKERS ?= 2
 TEST_MARKERS ?=
-only = $(if $(TEST_MARKERS), and ($(TEST_MARKERS)))
 test: install node
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal -m "not browser$(only)" $(PYTEST_ARGS) || [ $$? -eq 5 ]
-	$(BIN)/python -m pytest -m "browser$(only)" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(if $(TEST_MARKERS),-m "$(TEST_MARKERS)") $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # Benchmarks on PostgreSQL (see docs/benchmarks.md). Quick run: make bench BENCH_ARGS=--quick
 BENCH_ARGS ?=

@@ -23,6 +23,33 @@ AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER", "").lower() in {"1", "true", "yes"}
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """The browser tests form one xdist group: `make test` (`--dist loadgroup`)
+    runs them all on one worker, one at a time, with a single Chromium, beside
+    the other worker's tests (two Chromiums at once overload 2 cores).
+
+    On an xdist worker, each grouped test's group is put at the end of its
+    node id, which is how the controller learns the groups. pytest-xdist 3.8
+    does that by setting `item._nodeid`, which pytest 9.2 no longer reads (the
+    node id lives in `item._id`): without this, every test would be dealt on
+    its own and the browser tests would land on both workers."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+    if not (hasattr(config, "workerinput") and config.getvalue("loadgroup")):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        marks = item.iter_markers("xdist_group")
+        groups = sorted(
+            {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in marks}
+        )
+        if groups and "@" not in item.nodeid:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")
+
+
 def _missing_or_skip(reason):
     if REQUIRE_BROWSER:
         pytest.fail(f"REQUIRE_BROWSER is set but {reason}")

@@ -58,6 +58,9 @@ def built_once(django_db_blocker, build):
     stays open while the scope's tests run. Each test still runs inside its own
     savepoint (pytest-django's `db`), so what a test writes is undone after it.
     Not for `transactional_db` or `live_server` tests, which flush the database.
+    Mark the tests that share it with one `xdist_group`: `make test` (`--dist
+    loadgroup`) hands them to one worker, which builds it once; otherwise
+    they are dealt to every worker, and each builds it.
     """
     from django.db import transaction
 

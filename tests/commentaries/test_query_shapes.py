@@ -26,7 +26,9 @@ from tests.factories import (
 )
 from tests.isolation import built_once
 
-pytestmark = pytest.mark.django_db
+# One xdist group: `make test` runs the module on one worker, which builds the
+# shared archives once (`built_once`).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("query-shapes")]
 
 
 def filter_clauses(queryset):
