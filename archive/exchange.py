@@ -335,7 +335,16 @@ def database_is_empty() -> bool:
 
 @transaction.atomic
 def read_archive(lines: Iterable[str]) -> dict[str, int]:
-    """Load an archive into an empty database; all or nothing."""
+    """Load an archive into an empty database; all or nothing.
+
+    Every cached page is made stale once, at the end (`pagecache.held`):
+    bylines and topic links are bulk-inserted (no signals), and working out
+    the keys of each saved row would cost queries for nothing."""
+    with pagecache.held():
+        return _read(lines)
+
+
+def _read(lines):
     if not database_is_empty():
         raise ArchiveError(
             "the database already has content; import_archive only loads into an empty "
@@ -376,9 +385,6 @@ def read_archive(lines: Iterable[str]) -> dict[str, int]:
         raise ArchiveError("the archive is empty")
     importer.finish()
     refresh_all()  # rows written in bulk: neighbours and related pieces, once
-    # Bylines and topic links are bulk-inserted (no signals): every cached
-    # page is made stale once the load commits.
-    pagecache.flush()
     return importer.counts
 
 

@@ -27,10 +27,11 @@ Drafts and pieces in review invalidate nothing.
 """
 
 import logging
+from functools import wraps
 
 from django.db.models import Q
 
-from pacforum.pagecache import SITE, invalidate, page_shows
+from pacforum.pagecache import SITE, invalidate, is_held, page_shows
 
 from .models import Byline, Commentary, TaggedCommentary
 
@@ -288,6 +289,21 @@ def connect() -> None:
     ]
     for model, receiver in receivers:
         uid = f"page-cache:{model._meta.label}"
-        post_save.connect(receiver, sender=model, dispatch_uid=uid + ":save")
-        post_delete.connect(receiver, sender=model, dispatch_uid=uid + ":delete")
-    went_live.connect(piece_went_live, dispatch_uid="page-cache:went-live")
+        receiver = _unless_held(receiver)
+        post_save.connect(receiver, sender=model, dispatch_uid=uid + ":save", weak=False)
+        post_delete.connect(receiver, sender=model, dispatch_uid=uid + ":delete", weak=False)
+    went_live.connect(
+        _unless_held(piece_went_live), dispatch_uid="page-cache:went-live", weak=False
+    )
+
+
+def _unless_held(receiver):
+    """The receiver, skipped while the page cache is held (`pagecache.held`:
+    every page goes stale at its end, so working out the keys is wasted)."""
+
+    @wraps(receiver)
+    def receive(sender, **kwargs):
+        if not is_held():
+            receiver(sender, **kwargs)
+
+    return receive

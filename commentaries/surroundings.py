@@ -24,6 +24,8 @@ archive's size.
 
 from bisect import bisect_left
 from collections import defaultdict
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db.models import Q
 from django.utils import timezone
@@ -231,15 +233,33 @@ def _store(result: dict[int, dict], stored: dict[int, dict]) -> int:
     return len(changed)
 
 
+_deferred: ContextVar[bool] = ContextVar("surroundings_deferred", default=False)
+
+
+@contextmanager
+def deferred():
+    """Inside, `refresh` does nothing; on the way out (unless an error left
+    it) every piece's surroundings are worked out once (`refresh_all`). For
+    code that publishes a whole archive through the services (the demo
+    loader), where refreshing after each piece works out most pieces again
+    and again."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    refresh_all()
+
+
 def refresh(*, pieces=(), topic_ids=()) -> int:
     """Work out again, and store, the surroundings that a change to `pieces`
     (published, scheduled, unscheduled, withdrawn, reinstated, new topics)
     touched: theirs, their old and new neighbours in the series, and the
     pieces filed near them under their topics and under `topic_ids` (the
     topics they had before the change, if that changed them). Returns how
-    many pieces changed."""
+    many pieces changed (none while `deferred`)."""
     changed = {piece.pk for piece in pieces}
-    if not changed:
+    if not changed or _deferred.get():
         return 0
     topics = set(topic_ids) | set(
         TaggedCommentary.objects.filter(content_object_id__in=changed).values_list(

@@ -13,12 +13,14 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from authors.models import Affiliation, Author, Organization
+from commentaries import surroundings
 from commentaries.models import Byline, Commentary, Series, Topic
 from commentaries.services import (
     commentary_add_correction,
     commentary_publish,
     commentary_withdraw,
 )
+from pacforum import pagecache
 
 SERIES = [
     {
@@ -247,7 +249,17 @@ def _people(rng):
 
 @transaction.atomic
 def load_demo(*, seed=68, now=None):
-    """Create (or leave in place) the demo archive. Returns counts of what was created."""
+    """Create (or leave in place) the demo archive. Returns counts of what was created.
+
+    Pieces go through the services, as an editor's would; the work each
+    publish does for the pieces around it (their stored neighbours and
+    related pieces, the page-cache keys they change) is done once, for the
+    whole archive, at the end."""
+    with pagecache.held(), surroundings.deferred():
+        return _load(seed=seed, now=now)
+
+
+def _load(*, seed, now):
     rng = random.Random(seed)
     now = now or timezone.now()
     created = {"series": 0, "authors": 0, "commentaries": 0}

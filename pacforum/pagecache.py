@@ -38,6 +38,7 @@ entries per window; past that its pages are served but not stored.
 import contextvars
 import hashlib
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import wraps
 from urllib.parse import urlencode
@@ -133,13 +134,35 @@ def _bump(keys) -> None:
     cache.set_many(dict.fromkeys(_version_keys(keys), version), None)
 
 
+_held: contextvars.ContextVar[bool] = contextvars.ContextVar("page_cache_held", default=False)
+
+
+@contextmanager
+def held():
+    """Inside, changes invalidate nothing one by one (`is_held`: the content
+    apps' receivers skip working out their keys); on the way out every page is
+    made stale at once (`flush`). For code that writes a whole archive in one
+    go (the demo loader, the archive loader), where the keys of each change
+    cost queries and every page goes stale anyway."""
+    token = _held.set(True)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+        flush()
+
+
+def is_held() -> bool:
+    return _held.get()
+
+
 def invalidate(*keys: str) -> None:
     """Make every page that shows one of `keys` stale: now, and again after
     the transaction commits (a page built while it was open must not survive
     it); after the commit, purge the keys at the edge cache, if there is one
-    (a queued task, `pacforum.edge`)."""
+    (a queued task, `pacforum.edge`). Nothing while `held` (which flushes)."""
     keys = sorted(set(keys))
-    if not keys:
+    if not keys or _held.get():
         return
     _bump(keys)
 

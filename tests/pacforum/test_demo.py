@@ -3,6 +3,7 @@ import pytest
 from authors.models import Author
 from commentaries.models import Commentary, Series
 from pacforum.demo import load_demo
+from tests.commentaries.test_surroundings import assert_stored_surroundings_are_current
 
 pytestmark = pytest.mark.django_db
 
@@ -27,3 +28,7 @@ def test_demo_content_has_the_promised_shape_and_loads_only_once():
     assert corrected.is_live and len(corrected.corrections) == 1
     counts = {c.bylines.count() for c in Commentary.objects.prefetch_related("bylines")}
     assert counts <= {1, 2, 3, 4}
+    # Worked out once, at the end of the load: every piece's neighbours and
+    # related pieces are as the services would have left them.
+    assert Commentary.objects.exclude(surroundings={}).count() > 100
+    assert_stored_surroundings_are_current()
