@@ -14,7 +14,7 @@ from taggit.models import TagBase, TaggedItemBase
 
 from pacforum.images import renditions_on_save, responsive_image
 from pacforum.links import cached_reverse
-from pacforum.models import TimestampedModel
+from pacforum.models import ChecksInOneQuery, TimestampedModel
 from pacforum.sanitizer import sanitize_html
 from pacforum.uploads import ImageUploadField, PDFUploadField, validate_pdf_upload
 
@@ -279,7 +279,7 @@ class CommentaryQuerySet(models.QuerySet):
         return self.filter(series=series)
 
 
-class Commentary(SharedImageMixin, TimestampedModel):
+class Commentary(SharedImageMixin, ChecksInOneQuery, TimestampedModel):
     Status = Status
     NumberOrigin = NumberOrigin
     PUBLIC_STATUSES = PUBLIC_STATUSES
