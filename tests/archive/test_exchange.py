@@ -13,6 +13,7 @@ from commentaries.models import Byline, Commentary, Series, TaggedCommentary, To
 from pacforum.demo import load_demo
 from subscriptions.models import SubscriptionRequest
 from tests.factories import SeriesFactory, SubscriptionRequestFactory
+from tests.isolation import built_once
 
 pytestmark = pytest.mark.django_db
 
@@ -72,8 +73,7 @@ def empty_the_database():
         model.objects.all().delete()
 
 
-@pytest.fixture
-def demo_with_subscriptions():
+def build_demo_with_subscriptions():
     load_demo()
     pacnet = Series.objects.get(slug="pacnet")
     SubscriptionRequestFactory(name="Reader One").series.set([pacnet])
@@ -85,36 +85,43 @@ def demo_with_subscriptions():
     )
 
 
-def test_export_then_import_into_an_empty_database_restores_every_field(
-    demo_with_subscriptions, tmp_path
-):
-    before = snapshot()
-    assert Commentary.objects.filter(responds_to__isnull=False).exists()
-    assert all(before[name] for name in before), "the demo should fill every table"
-    path = tmp_path / "archive.jsonl"
-
-    call_command("export_archive", str(path), "--with-subscriptions", stdout=io.StringIO())
-    empty_the_database()
-    assert all(not rows for rows in snapshot().values())
-    out = io.StringIO()
-    call_command("import_archive", str(path), stdout=out)
-
-    after = snapshot()
-    assert {name: len(rows) for name, rows in after.items()} == {
-        name: len(rows) for name, rows in before.items()
-    }
-    assert after == before
-    assert "Imported" in out.getvalue()
+@pytest.fixture(scope="class")
+def demo_with_subscriptions(django_db_setup, django_db_blocker):
+    """Built once for the class's tests; each test's own writes (the import
+    empties the database) are rolled back after it."""
+    with built_once(django_db_blocker, build_demo_with_subscriptions):
+        yield
 
 
-def test_subscription_requests_stay_out_of_the_archive_unless_asked_for(
-    demo_with_subscriptions, tmp_path
-):
-    path = tmp_path / "archive.jsonl"
-    call_command("export_archive", str(path), stdout=io.StringIO())
-    types = {json.loads(line)["type"] for line in path.read_text().splitlines()}
-    assert "subscription_request" not in types
-    assert {"series", "topic", "organization", "author", "commentary"} <= types
+# One xdist group: `make test` runs both on one worker, which loads the demo once.
+@pytest.mark.usefixtures("demo_with_subscriptions")
+@pytest.mark.xdist_group("exchange-demo")
+class TestOnTheDemoArchive:
+    def test_export_then_import_into_an_empty_database_restores_every_field(self, tmp_path):
+        before = snapshot()
+        assert Commentary.objects.filter(responds_to__isnull=False).exists()
+        assert all(before[name] for name in before), "the demo should fill every table"
+        path = tmp_path / "archive.jsonl"
+
+        call_command("export_archive", str(path), "--with-subscriptions", stdout=io.StringIO())
+        empty_the_database()
+        assert all(not rows for rows in snapshot().values())
+        out = io.StringIO()
+        call_command("import_archive", str(path), stdout=out)
+
+        after = snapshot()
+        assert {name: len(rows) for name, rows in after.items()} == {
+            name: len(rows) for name, rows in before.items()
+        }
+        assert after == before
+        assert "Imported" in out.getvalue()
+
+    def test_subscription_requests_stay_out_of_the_archive_unless_asked_for(self, tmp_path):
+        path = tmp_path / "archive.jsonl"
+        call_command("export_archive", str(path), stdout=io.StringIO())
+        types = {json.loads(line)["type"] for line in path.read_text().splitlines()}
+        assert "subscription_request" not in types
+        assert {"series", "topic", "organization", "author", "commentary"} <= types
 
 
 def test_import_refuses_a_database_that_already_has_content(tmp_path):

@@ -372,20 +372,6 @@ def test_new_posts_by_known_authors_cost_queries_per_batch_not_per_post(import_w
     assert counts == {"postgresql": [25, 30], "sqlite": [34, 47]}[connection.vendor]
 
 
-def test_a_batch_of_new_pieces_gets_whole_search_vectors_with_authors_and_topics(
-    archive, import_wxr
-):
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("only PostgreSQL keeps a search vector")
-    import_wxr(archive)
-    written = dict(Commentary.objects.values_list("pk", "search_vector"))
-    assert "'folau':" in written[piece(102).pk]  # its author, Ana Folau
-    Commentary.objects.update(search_vector=None)  # the database computes them again
-    assert dict(Commentary.objects.values_list("pk", "search_vector")) == written
-
-
 def test_an_import_makes_the_cached_pages_stale(import_wxr, tmp_path, client):
     # Posts are written in batches with bulk_create, which sends no signal.
     CommentaryFactory(published=True)
