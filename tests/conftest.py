@@ -8,6 +8,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.isolation import free_port as _free_port
 from tests.isolation import worker_redis_url
@@ -15,6 +16,12 @@ from tests.isolation import worker_redis_url
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
 # made by tests and live_server around it are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# The browser tests share 2 cores with the other xdist worker (and whatever
+# else the machine runs): a page gets up to 15 s to meet an assertion instead
+# of Playwright's 5 s (CKEditor took longer than 5 s to start on a machine at
+# load 15). A passing assertion waits no longer than before.
+expect.set_options(timeout=15_000)
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
