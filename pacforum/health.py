@@ -16,14 +16,14 @@ import sys
 import uuid
 
 from django.conf import settings
-from django.core.cache import caches
-from django.core.cache.backends.dummy import DummyCache
+from django.core.cache import cache
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.defaults import server_error
 
+from pacforum.cache import cache_is_off
 from pacforum.worker import worker_status
 
 logger = logging.getLogger("pacforum.health")
@@ -48,9 +48,7 @@ def _check_database():
 
 
 def _check_cache():
-    # The backend itself: `django.core.cache.cache` is a proxy, never a DummyCache.
-    cache = caches["default"]
-    if isinstance(cache, DummyCache):  # CACHE_DISABLED: nothing to reach
+    if cache_is_off():  # CACHE_DISABLED: nothing to reach
         return None
     key = f"readyz:{uuid.uuid4().hex}"
     try:
