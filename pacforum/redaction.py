@@ -27,6 +27,11 @@ _SIGNED = re.compile(r"\.?[A-Za-z0-9_-]{6,}(?::[A-Za-z0-9_-]{4,}){1,2}:[A-Za-z0-
 _ADDRESS = re.compile(
     r"[^\s@\"'<>(),;:/\\\[\]]+@[A-Za-z0-9\u00a0-\uffff.-]+\.[A-Za-z\u00a0-\uffff]{2,}"
 )
+# Every signed value ends in ":" and 20 or more of these characters. Searching
+# for that first is cheap; _SIGNED and _ADDRESS on their own try every start
+# position of a long run of word characters (a slug): ~0.4 ms and ~0.2 ms for
+# one 400-character JSON line, which has no signed value and no "@".
+_SIGNED_END = re.compile(r":[A-Za-z0-9_-]{20}")
 _QUERY = re.compile(r"\?([^\s\"'#<>]+)")
 _QUERY_PAIR = re.compile(r"(^|[&;])([^=&;]*)=([^&;]*)")
 
@@ -83,6 +88,11 @@ def redact(text: str) -> str:
     routes = _secret_routes(get_urlconf() or settings.ROOT_URLCONF) if apps.ready else None
     if routes is not None:
         text = routes.sub(_redact_route, text)
-    text = _SIGNED.sub("[signed]", text)
-    text = _QUERY.sub(lambda m: "?" + redact_query(m.group(1)), text)
-    return _ADDRESS.sub("[address]", text)
+    # Each pattern runs only on text that holds what every match of it holds.
+    if _SIGNED_END.search(text):
+        text = _SIGNED.sub("[signed]", text)
+    if "?" in text:
+        text = _QUERY.sub(lambda m: "?" + redact_query(m.group(1)), text)
+    if "@" in text:
+        text = _ADDRESS.sub("[address]", text)
+    return text

@@ -229,3 +229,37 @@ def test_a_test_urlconf_seen_first_does_not_hide_the_sites_token_routes(settings
     assert (
         redact("GET /unsubscribe/short/one-click/ 200") == "GET /unsubscribe/[token]/one-click/ 200"
     )
+
+
+def test_redaction_skips_only_patterns_that_cannot_match():
+    """`redact` runs a pattern only on text holding what its every match holds:
+    it must give what running all of them gives, on lines with and without."""
+    from django.conf import settings
+
+    from pacforum import redaction
+
+    def every_pattern(text):
+        routes = redaction._secret_routes(settings.ROOT_URLCONF)
+        text = routes.sub(redaction._redact_route, text)
+        text = redaction._SIGNED.sub("[signed]", text)
+        text = redaction._QUERY.sub(lambda m: "?" + redaction.redact_query(m.group(1)), text)
+        return redaction._ADDRESS.sub("[address]", text)
+
+    token = "eyJyIjoxLCJlIjoiYWJjIn0:1v2Xyz:AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+    slug = "what-port-investment-means-for-northeast-asia-after-the-summit"
+    lines = [
+        f'{{"time": "2026-12-07T20:10:00+0000", "message": "GET /pacnet/2026/{slug}/ 200"}}',
+        f"GET /anything/{token}/ 200",
+        f"GET /anything/{token[:-1]}/ 200",  # 19 characters after the last colon
+        f"GET /x/abcdef:abcd:{'a' * 20}/",
+        f"GET /x/abcdef:abcd:{'a' * 19}/",
+        "GET /search/?q=harbour&email=ana@example.org HTTP/1.1",
+        "refused for Ana@Example.org and bo@例え.テスト",
+        "GET /subscribe/manage/some-token/?x=1 200",
+        "ana@example",
+        "?",
+        "@",
+        ":" + "a" * 25,
+    ]
+    for line in lines:
+        assert redaction.redact(line) == every_pattern(line), line
