@@ -44,7 +44,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
@@ -52,7 +52,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import http_date
 
 from . import edge
-from .cache import cache_is_off
+from .cache import FailSafeRedisCache, cache_is_off
 
 # Every page shows the navigation: invalidating `site` makes every page stale.
 SITE = "site"
@@ -300,15 +300,44 @@ class Lookup:
     servable_stale: bool = False
 
 
+def _write_entry(digest, entry, timeout) -> None:
+    """Store an entry; in Redis with the names of its keys' versions beside
+    it, so `_read_entry` reads both in one round trip."""
+    key = PAGE_KEY.format(digest=digest)
+    backend = caches["default"]
+    if isinstance(backend, FailSafeRedisCache):
+        backend.set_with_listed(key, entry, timeout, list(_version_keys(entry["keys"])))
+    else:
+        cache.set(key, entry, timeout)
+
+
+def _read_entry(digest):
+    """(the entry stored for `digest` or None, {key: current version} when the
+    cache read them with it, else None)."""
+    page_key = PAGE_KEY.format(digest=digest)
+    backend = caches["default"]
+    if not isinstance(backend, FailSafeRedisCache):
+        return cache.get(page_key), None
+    entry, listed = backend.get_with_listed(page_key)
+    if listed is None or not isinstance(entry, dict) or "keys" not in entry:
+        return entry, None
+    try:
+        return entry, {key: listed[KEY_VERSION.format(key=key)] for key in entry["keys"]}
+    except KeyError:  # listed for other keys (an entry stored without its listing)
+        return entry, None
+
+
 def lookup(request, query=()) -> Lookup:
-    """The entry for this address and its state: two round trips to the cache
-    (the entry, then its keys' versions)."""
+    """The entry for this address and its state: one round trip to Redis (the
+    entry and its keys' versions), two to other caches (the entry, then the
+    versions)."""
     found = Lookup(_digest(request, query))
-    entry = cache.get(PAGE_KEY.format(digest=found.digest))
+    entry, current = _read_entry(found.digest)
     if entry is None or "keys" not in entry:
         return found
     found.entry = entry
-    current = key_versions(entry["keys"])
+    if current is None:
+        current = key_versions(entry["keys"])
     changed = [key for key, version in entry["keys"].items() if current[key] != version]
     now = time.time()
     if not changed and entry["expires"] > now:
@@ -426,7 +455,7 @@ def _store(request, response, digest, entry) -> None:
     )
     if _client_may_add(request):
         timeout = max(1, int(entry["expires"] - time.time())) + stale_seconds()
-        cache.set(PAGE_KEY.format(digest=digest), entry, timeout)
+        _write_entry(digest, entry, timeout)
 
 
 # ---------------------------------------------------------------------------

@@ -106,3 +106,70 @@ def test_one_redis_client_serves_every_call_of_a_process(redis_cache):
     assert redis_cache.get("reused") == "yes"
     assert redis_cache._cache.get_client() is client
     assert redis_cache._cache.get_client(write=True) is client
+
+
+def _count_round_trips(monkeypatch, redis_cache):
+    """A list that grows by one each time the cache's real client sends
+    Redis a command or a pipeline (and then waits for the reply)."""
+    sent = []
+    connection_class = redis_cache._cache.get_client().connection_pool.connection_class
+    send = connection_class.send_packed_command
+
+    def counting(self, command, *args, **kwargs):
+        sent.append(command)
+        return send(self, command, *args, **kwargs)
+
+    monkeypatch.setattr(connection_class, "send_packed_command", counting)
+    return sent
+
+
+def test_a_warm_page_is_read_from_redis_in_one_round_trip(client, redis_cache, monkeypatch):
+    piece = CommentaryFactory(published=True, title="One trip")
+    BylineFactory(commentary=piece)
+    url = piece.get_absolute_url()
+    assert client.get(url)["X-Cache"] == "miss"
+    assert client.get(url)["X-Cache"] == "hit"  # Redis now knows the script
+    sent = _count_round_trips(monkeypatch, redis_cache)
+    response = client.get(url)
+    assert response["X-Cache"] == "hit"
+    assert len(sent) == 1, sent
+    command = sent[0] if isinstance(sent[0], bytes) else b"".join(sent[0])
+    assert b"EVALSHA" in command
+
+
+def test_a_page_whose_listing_is_lost_is_still_checked_against_its_keys(client, redis_cache):
+    from pacforum.cache import LISTING_SUFFIX
+
+    piece = CommentaryFactory(published=True, body="<p>Before the edit.</p>")
+    url = piece.get_absolute_url()
+    client.get(url)
+    raw = redis_cache._cache.get_client(write=True)
+    listings = list(raw.scan_iter(match=f"{redis_cache.key_prefix}:*{LISTING_SUFFIX}"))
+    assert listings
+    raw.delete(*listings)
+    assert client.get(url)["X-Cache"] == "hit"
+    piece.body = "<p>After the edit.</p>"
+    piece.save()
+    assert "After the edit." in client.get(url).content.decode()
+
+
+def test_an_unreachable_redis_serves_public_pages_as_misses(client):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    unreachable = {
+        "default": {
+            "BACKEND": "pacforum.cache.FailSafeRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/6",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    piece = CommentaryFactory(published=True, title="Still served")
+    with override_settings(CACHES=unreachable):
+        for _ in range(2):
+            response = client.get(piece.get_absolute_url())
+            assert response.status_code == 200
+            assert response["X-Cache"] == "miss"
+            assert "Still served" in response.content.decode()
