@@ -137,3 +137,21 @@ def test_staff_sessions_expire_after_eight_hours_and_at_browser_close(admin_clie
     session = admin_client.session
     assert session.get_expiry_age() <= 8 * 3600
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
+
+
+def test_a_policy_built_once_follows_changed_settings_and_each_paths_policy(client, settings):
+    from csp.utils import build_policy, default_config
+
+    page = client.get("/healthz")
+    admin = client.get("/admin/login/")
+    assert page["Content-Security-Policy"] == build_policy()
+    assert admin["Content-Security-Policy"] == build_policy(
+        config=default_config(settings.CSP_ADMIN_DIRECTIVES)
+    )
+    assert "Content-Security-Policy-Report-Only" not in page
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"img-src": ["'self'"]}}
+    page = client.get("/healthz")
+    assert page["Content-Security-Policy"] == build_policy() == "default-src 'none'"
+    assert page["Content-Security-Policy-Report-Only"] == build_policy(report_only=True)
+    assert "img-src 'self'" in page["Content-Security-Policy-Report-Only"]
