@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 import pytest
+from django.http import HttpResponse
+from django.urls import path
 from django.utils import timezone
 
 from commentaries.models import Commentary
@@ -127,6 +129,25 @@ def test_cached_pages_are_served_before_sessions_and_routing(client, django_asse
     # The early path keeps the headers the outer middleware add.
     assert response.has_header("Content-Security-Policy")
     assert "Cookie" in response["Vary"]
+
+
+def _plain_home(request):
+    return HttpResponse("The home page, not cached.")
+
+
+# The URLconf of the test below: the home page is no public page there.
+urlpatterns = [path("", _plain_home)]
+
+
+def test_a_cached_page_is_not_served_where_the_routes_no_longer_make_it_public(client, settings):
+    # The middleware remembers which paths are public pages, per URLconf.
+    CommentaryFactory(published=True)
+    client.get("/")
+    assert client.get("/")["X-Cache"] == "hit"
+    settings.ROOT_URLCONF = __name__
+    response = client.get("/")
+    assert response.content == b"The home page, not cached."
+    assert "X-Cache" not in response
 
 
 def test_an_unknown_host_is_refused_even_for_a_cached_page(client):
