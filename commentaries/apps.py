@@ -13,7 +13,7 @@ class CommentariesConfig(AppConfig):
         from authors.signals import author_merging
         from pacforum.pagecache import register_next_change
 
-        from . import cachekeys, rules
+        from . import cachekeys, credits, rules
         from .history import author_text_in_piece_history, remember_author_text
         from .services import bylines_move_on_merge
         from .site_state import next_publication
@@ -24,6 +24,8 @@ class CommentariesConfig(AppConfig):
         # Page-cache invalidation has to follow every code path that saves
         # content (admin, shell, importers), hence signal receivers.
         cachekeys.connect()
+        # The credits stored on each piece follow every such path too.
+        credits.connect()
         post_migrate.connect(ensure_triggers, sender=self, dispatch_uid="commentaries-triggers")
         author_merging.connect(bylines_move_on_merge, dispatch_uid="commentaries-bylines-merge")
         # Authors on published pieces are part of the record (rules.py).

@@ -100,7 +100,7 @@ class CommentaryFeed(Feed):
     def items(self, obj):
         # With the bodies: series may put whole pieces in their feeds.
         queryset = selectors.listing().defer(None).defer("search_vector")
-        queryset = self.filter_items(queryset.prefetch_related("topics"), obj)
+        queryset = self.filter_items(queryset, obj)
         items = list(queryset[:FEED_LENGTH])
         page_shows(*self.listing_keys(obj), cachekeys.TOPICS)
         cachekeys.shows_pieces(items)

@@ -242,6 +242,11 @@ class NumberOrigin(models.TextChoices):
     IMPORTED = "imported", "Carried over from an import"
 
 
+def empty_credits() -> dict:
+    """The credits of a piece with no bylines and no topics."""
+    return {"bylines": [], "topics": []}
+
+
 # Statuses whose rows readers have seen (or will see at the publish time).
 PUBLIC_STATUSES = (Status.PUBLISHED, Status.WITHDRAWN)
 # Statuses that hold no publish time.
@@ -274,6 +279,16 @@ class CommentaryQuerySet(models.QuerySet):
         return self.select_related("series").prefetch_related(
             models.Prefetch("bylines", queryset=Byline.objects.select_related("author"))
         )
+
+    def with_credits(self):
+        """Each piece comes with its bylines (authors, their current
+        affiliations) and topics from its stored credits
+        (commentaries/credits.py): no query for them."""
+        from .credits import CreditedIterable
+
+        queryset = self._chain()
+        queryset._iterable_class = CreditedIterable
+        return queryset
 
     def in_series(self, series):
         return self.filter(series=series)
@@ -390,6 +405,14 @@ class Commentary(SharedImageMixin, ChecksInOneQuery, TimestampedModel):
         help_text="Derived from the published pieces, kept current by the services "
         "(commentaries/surroundings.py): the ids of the previous and next pieces of the "
         "series and of the related pieces, in rank order.",
+    )
+    credits = models.JSONField(
+        default=empty_credits,
+        db_default=Value({"bylines": [], "topics": []}, JSONField()),
+        blank=True,
+        editable=False,
+        help_text="Derived from the bylines, their authors and the topics, kept current "
+        "(commentaries/credits.py): what pages print about the piece's authors and topics.",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -159,10 +159,16 @@ def ranked_ids(query: str, *, queryset=None, sort: str = RELEVANCE) -> list[int]
 
 def fetch_results(ids: list[int], query: str) -> list[Commentary]:
     """The pieces `ids` (one page of results) in that order, with bylines and
-    a `snippet` where only <mark> is HTML. Two queries."""
+    a `snippet` where only <mark> is HTML (bylines from the stored credits).
+    One query."""
     if not ids:
         return []
-    queryset = Commentary.objects.filter(pk__in=ids).with_bylines().defer("search_vector")
+    queryset = (
+        Commentary.objects.filter(pk__in=ids)
+        .select_related("series")
+        .with_credits()
+        .defer("search_vector", "surroundings")
+    )
     if uses_full_text():
         queryset = queryset.annotate(
             headline=SearchHeadline(

@@ -6,22 +6,23 @@ pin those numbers.
 
 import re
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery, prefetch_related_objects
+from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
 
 from authors.models import Affiliation, Author
 
 from . import surroundings
 from .models import Byline, Commentary, Series, TaggedCommentary, Topic, published_q
 
-LISTING_DEFERRED = ("body", "search_vector")
+LISTING_DEFERRED = ("body", "search_vector", "surroundings")
 PERMALINK = re.compile(r"(?P<number>[0-9]{1,9})(?P<suffix>[rR][0-9]{0,3})?")
 
 
 def listing(queryset=None):
-    """Published pieces ready for a list: series, bylines and authors, no body."""
+    """Published pieces ready for a list: series, bylines and authors (from
+    the stored credits), no body."""
     if queryset is None:
         queryset = Commentary.objects.published()
-    return queryset.with_bylines().defer(*LISTING_DEFERRED)
+    return queryset.select_related("series").with_credits().defer(*LISTING_DEFERRED)
 
 
 def for_reading(queryset):
@@ -36,9 +37,9 @@ def for_reading(queryset):
 
 def for_page(queryset):
     """A queryset for the commentary page's piece. Its series comes from the
-    site state (`with_series`), its bylines and topics with the pieces around
-    it (`commentary_page`)."""
-    return queryset.defer("search_vector")
+    site state (`with_series`), its bylines and topics from its stored
+    credits."""
+    return queryset.with_credits().defer("search_vector")
 
 
 def with_series(pieces, series):
@@ -146,20 +147,18 @@ def reading_bylines():
 
 def commentary_page(commentary, *, series=()) -> dict:
     """What the commentary page shows around `commentary` (a piece from
-    `for_page`): its previous and next pieces, related pieces, responses and
-    the piece it answers, from the ids stored on it (`surroundings`), with
-    everyone's bylines and its topics. Four queries: the pieces around it,
-    the bylines, the authors' affiliations, its topics. The pieces around it
-    take their series from `series` (the site state's); one missing there
-    (created in the last seconds) is fetched when shown."""
+    `for_page`, its credits attached): its previous and next pieces, related
+    pieces, responses and the piece it answers, from the ids stored on it
+    (`surroundings`), with their bylines from their stored credits. One
+    query: the pieces around it. They take their series from `series` (the
+    site state's); one missing there (created in the last seconds) is
+    fetched when shown."""
     pieces = with_series(
         surroundings.surrounding_pieces(
-            commentary, Commentary.objects.published().defer(*LISTING_DEFERRED)
+            commentary, Commentary.objects.published().with_credits().defer(*LISTING_DEFERRED)
         ),
         series,
     )
-    prefetch_related_objects([commentary, *pieces], Prefetch("bylines", queryset=reading_bylines()))
-    prefetch_related_objects([commentary], "topics")
     previous, following = surroundings.neighbours(commentary, pieces)
     return {
         "previous": previous,

@@ -251,6 +251,11 @@ def deferred():
     refresh_all()
 
 
+def is_deferred() -> bool:
+    """Inside `deferred`: derived data is worked out once, at its end."""
+    return _deferred.get()
+
+
 def refresh(*, pieces=(), topic_ids=()) -> int:
     """Work out again, and store, the surroundings that a change to `pieces`
     (published, scheduled, unscheduled, withdrawn, reinstated, new topics)
@@ -288,9 +293,14 @@ def refresh(*, pieces=(), topic_ids=()) -> int:
 
 
 def refresh_all() -> int:
-    """Work out every piece's surroundings again (after an import, or edits
-    made with raw SQL); returns how many pieces changed."""
+    """Work out every piece's surroundings again, and its credits
+    (`commentaries.credits`: bulk writers insert bylines and topic links
+    without signals), after an import or edits made with raw SQL; returns
+    how many pieces' surroundings changed."""
+    from . import credits
+
     stored = dict(Commentary.objects.values_list("pk", "surroundings"))
     result = {pk: {} for pk in stored}
     result.update(work_out())
+    credits.refresh_all()
     return _store(result, stored)

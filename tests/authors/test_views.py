@@ -93,7 +93,7 @@ def test_profile_runs_a_fixed_number_of_queries(client, django_assert_num_querie
         piece = CommentaryFactory(published=True)
         BylineFactory(commentary=piece, author=author)
         BylineFactory.create_batch(2, commentary=piece)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert client.get(author.get_absolute_url()).status_code == 200
 
 

@@ -141,7 +141,7 @@ def test_search_results_are_paginated(client):
 
 
 @sqlite_fallback
-@pytest.mark.parametrize(("query", "queries"), [("harbour", 7), ("harbour {year} #3", 8)])
+@pytest.mark.parametrize(("query", "queries"), [("harbour", 6), ("harbour {year} #3", 7)])
 def test_search_page_runs_a_fixed_number_of_queries(
     client, django_assert_num_queries, query, queries
 ):
