@@ -24,6 +24,14 @@ STALE_MESSAGE = (
     "versions above, then Save again to replace theirs with yours, or reload the page to "
     "start from theirs."
 )
+# A change form posted without the version it was opened at (a page from
+# before this check, a script) could silently replace someone's newer save.
+UNVERSIONED_MESSAGE = (
+    "This form did not say which version of the {what} it was opened at, so saving it "
+    "could replace changes saved since. Your changes were not saved; they are kept "
+    "(“Your refused save” above) and still in the form. Compare them with the saved "
+    "version above, then Save again to replace it with yours."
+)
 TAG = re.compile(r"<[^>]+>")
 BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote|figcaption|tr|pre)>|<br\s*/?>", re.IGNORECASE)
 
@@ -102,24 +110,21 @@ class EditingAdminMixin:
                     current = services.stored_version(self.instance)
                 if opened and opened != current:
                     admin._refuse_stale(request, self, opened, current)
+                elif not opened and request.method == "POST":
+                    admin._refuse_stale(request, self, opened, current, unversioned=True)
                 return cleaned
 
         EditingForm.__name__ = form.__name__
         return EditingForm
 
-    def _refuse_stale(self, request, form, opened, current):
+    def _refuse_stale(self, request, form, opened, current, *, unversioned=False):
         stored = type(form.instance)._default_manager.get(pk=form.instance.pk)
         who = person(getattr(stored, "last_edited_by", None))
         when = timezone.localtime(stored.updated_at)
+        what = self.editing_form_label or self.model._meta.verbose_name
         form.conflict = self._conflict_rows(form, stored)
-        form.add_error(
-            None,
-            STALE_MESSAGE.format(
-                who=who,
-                what=self.editing_form_label or self.model._meta.verbose_name,
-                when=f"{when:%H:%M:%S}",
-            ),
-        )
+        message = UNVERSIONED_MESSAGE if unversioned else STALE_MESSAGE
+        form.add_error(None, message.format(who=who, what=what, when=f"{when:%H:%M:%S}"))
         if request.method == "POST":
             services.draft_keep_refused(
                 user=request.user,

@@ -6,6 +6,7 @@ from django.urls import reverse
 from PIL import Image
 
 from authors.models import Author
+from tests.commentaries.test_admin import opened_at
 from tests.factories import AuthorFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +51,8 @@ def test_a_real_image_photo_is_kept(admin_client, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     author = AuthorFactory()
     response = admin_client.post(
-        reverse("admin:authors_author_change", args=[author.pk]), author_form(author, image())
+        reverse("admin:authors_author_change", args=[author.pk]),
+        author_form(author, image()) | opened_at(author),
     )
     assert response.status_code == 302
     assert Author.objects.get(pk=author.pk).photo.name.startswith("authors/")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from reversion.models import Version
 
 from commentaries.models import Commentary
+from pacforum.editing import services
 from tests.factories import (
     AuthorFactory,
     BylineFactory,
@@ -79,6 +80,12 @@ def form_data(series, *, authors=(), **overrides):
             f"bylines-{index}-bio": "",
         }
     return data | overrides
+
+
+def opened_at(obj):
+    """What a change form opened now carries: the record's version
+    (`opened_version`). A save posted without it is refused as possibly stale."""
+    return {"opened_version": services.version_token(type(obj)._default_manager.get(pk=obj.pk))}
 
 
 def existing_bylines(piece, bylines):
@@ -239,7 +246,7 @@ def test_cancelling_a_schedule_makes_a_draft_again(client, editor, pacnet):
         "published_at_1": when.strftime("%H:%M:%S"),
         "_unpublish": "1",
     }
-    assert client.post(change_url(piece), data).status_code == 302
+    assert client.post(change_url(piece), data | opened_at(piece)).status_code == 302
     piece.refresh_from_db()
     assert piece.status == Commentary.Status.DRAFT
 
@@ -358,7 +365,7 @@ def test_contributor_cannot_set_status_or_number_through_the_form(client, contri
     data = form_data(pacnet, status="published", number="9", year="2020")
     data["published_at_0"] = "2020-01-01"
     data["published_at_1"] = "00:00:00"
-    assert client.post(change_url(draft), data).status_code == 302
+    assert client.post(change_url(draft), data | opened_at(draft)).status_code == 302
     draft.refresh_from_db()
     assert (draft.status, draft.number, draft.published_at) == ("draft", None, None)
 
@@ -433,7 +440,9 @@ def test_dashboard_hides_subscription_requests_from_contributors(client, contrib
 def test_every_save_keeps_a_version_and_restore_brings_back_the_old_body(client, editor, pacnet):
     client.post(ADD, form_data(pacnet, body="<p>First thoughts.</p>"))
     piece = Commentary.objects.get()
-    client.post(change_url(piece), form_data(pacnet, body="<p>Second thoughts.</p>"))
+    client.post(
+        change_url(piece), form_data(pacnet, body="<p>Second thoughts.</p>") | opened_at(piece)
+    )
     versions = Version.objects.get_for_object(piece)
     assert versions.count() == 2
     oldest = versions.last()
@@ -457,7 +466,8 @@ def test_compare_view_shows_a_readable_diff_of_title_summary_and_body(client, ed
     piece = Commentary.objects.get()
     client.post(
         change_url(piece),
-        form_data(pacnet, title="New title", body="<p>The <b>new</b> words &amp; more.</p>"),
+        form_data(pacnet, title="New title", body="<p>The <b>new</b> words &amp; more.</p>")
+        | opened_at(piece),
     )
     newer, older = Version.objects.get_for_object(piece)
     history = client.get(reverse("admin:commentaries_commentary_history", args=[piece.pk]))
@@ -560,7 +570,7 @@ def test_a_live_pieces_publish_time_and_number_are_not_in_the_form(client, edito
     byline = BylineFactory(commentary=piece)
     data = form_data(pacnet, slug=piece.slug, year="1999", number="4", title="Retitled")
     data |= existing_bylines(piece, [byline])
-    assert client.post(change_url(piece), data).status_code == 302
+    assert client.post(change_url(piece), data | opened_at(piece)).status_code == 302
     before = piece.published_at
     piece.refresh_from_db()
     assert (piece.title, piece.number, piece.published_at) == ("Retitled", 3, before)

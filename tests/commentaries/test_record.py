@@ -26,6 +26,7 @@ from commentaries.services import (
 )
 from pacforum import pagecache
 from pacforum.sanitizer import sanitize_html
+from tests.commentaries.test_admin import opened_at
 from tests.factories import (
     AffiliationFactory,
     AuthorFactory,
@@ -466,7 +467,7 @@ def test_an_authors_public_text_change_shows_in_the_pieces_history(client, pacne
         "affiliations-TOTAL_FORMS": "0",
         "affiliations-INITIAL_FORMS": "0",
     }
-    assert client.post(url, data).status_code == 302
+    assert client.post(url, data | opened_at(author)).status_code == 302
     versions = Version.objects.get_for_object(piece)
     assert versions.count() == 1
     assert versions.get().revision.user == editor

@@ -21,7 +21,7 @@ from commentaries.services import (
     commentary_return_to_draft,
     commentary_submit,
 )
-from tests.commentaries.test_admin import form_data
+from tests.commentaries.test_admin import form_data, opened_at
 from tests.factories import (
     CommentaryFactory,
     ReadyCommentaryFactory,
@@ -305,7 +305,9 @@ def test_submitting_from_the_change_form_tells_the_editors(
     client.force_login(contributor)
     change = reverse("admin:commentaries_commentary_change", args=[piece.pk])
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(change, {**form_data(pacnet), "_submit": "1"}, follow=True)
+        response = client.post(
+            change, {**form_data(pacnet), **opened_at(piece), "_submit": "1"}, follow=True
+        )
     assert "the editors are told by email" in response.content.decode()
     piece.refresh_from_db()
     assert piece.status == Commentary.Status.REVIEW

@@ -166,7 +166,7 @@ def test_a_topic_change_reranks_the_related_pieces_around_the_piece(client, seri
 def test_the_change_form_saving_new_topics_reranks_related_pieces(client, series):
     from django.urls import reverse
 
-    from tests.commentaries.test_admin import existing_bylines, form_data
+    from tests.commentaries.test_admin import existing_bylines, form_data, opened_at
     from tests.factories import UserFactory
 
     client.force_login(UserFactory(username="editor", groups=["Editors"]))
@@ -177,7 +177,7 @@ def test_the_change_form_saving_new_topics_reranks_related_pieces(client, series
     data = form_data(series, slug=other.slug, title=other.title, topics=[shared.pk])
     data |= existing_bylines(other, [byline])
     url = reverse("admin:commentaries_commentary_change", args=[other.pk])
-    assert client.post(url, data).status_code == 302
+    assert client.post(url, data | opened_at(other)).status_code == 302
     assert list(other.topics.all()) == [shared]
     piece.refresh_from_db()
     assert piece.surroundings["related"] == [other.pk]

@@ -85,6 +85,29 @@ def test_a_stale_save_is_refused_with_both_versions_and_kept_as_a_draft(client, 
     assert piece.title == "Ana’s title"
 
 
+def test_a_save_that_does_not_say_which_version_it_was_opened_at_is_refused_and_kept(
+    client, ana, piece
+):
+    data = form_data(piece.series, title="Ana’s title")
+    assert "opened_version" not in data
+    response = client.post(change_url(piece), data | {"_continue": "1"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "did not say which version of the piece it was opened at" in html
+    assert "<del>First</del>" in html and "<ins>Ana’s</ins>" in html
+    piece.refresh_from_db()
+    assert piece.title == "First title"
+    kept = FormDraft.objects.get(kind=FormDraft.Kind.REFUSED, object_id=str(piece.pk))
+    assert kept.data["title"] == ["Ana’s title"]
+    # Re-shown with the current version: Save again goes through, knowingly.
+    version = piece.updated_at.isoformat()
+    assert f'name="opened_version" value="{version}"' in html
+    again = client.post(change_url(piece), data | {"opened_version": version, "_continue": "1"})
+    assert again.status_code == 302
+    piece.refresh_from_db()
+    assert piece.title == "Ana’s title"
+
+
 def test_a_stale_save_of_bylines_is_refused_too(client, ana, piece):
     version = opened_version(client, change_url(piece))
     Commentary.objects.get(pk=piece.pk).save()

@@ -15,6 +15,7 @@ from django.urls import reverse
 from PIL import Image
 
 from authors.models import Author
+from tests.commentaries.test_admin import opened_at
 from tests.factories import AuthorFactory, CommentaryFactory, UserFactory, pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -137,6 +138,7 @@ def test_an_author_photo_uploaded_in_the_admin_is_re_encoded_under_a_generated_n
             "photo": SimpleUploadedFile("home-address.jpg", jpeg_with_gps()),
             "affiliations-TOTAL_FORMS": "0",
             "affiliations-INITIAL_FORMS": "0",
+            **opened_at(author),
         },
     )
     assert response.status_code == 302, response.content[:2000]
