@@ -12,7 +12,7 @@ import logging
 from anymail.signals import EventType, RejectReason
 
 from . import verp
-from .bounces import COMPLAINT, HARD, Report, mark_undeliverable, record_report
+from .bounces import COMPLAINT, HARD, SOFT, Report, mark_undeliverable, record_report
 from .models import SubscriptionRequest
 from .services import subscription_unsubscribe
 
@@ -24,9 +24,27 @@ def _delivery_id(event) -> int | None:
     return verp.read_token(str(metadata.get("delivery", "")))
 
 
-def _kind(event) -> str | None:
+# Bounces the services report as temporary (a full mailbox, a greylisting
+# server, a block that lifts): anymail normalises some of them to "bounced"
+# like a permanent one, so the service's own type is read here.
+SOFT_BOUNCES = {
+    # service: (the raw event's field, its values for a temporary bounce)
+    "postmark": ("Type", {"SoftBounce"}),
+    "sendgrid": ("type", {"blocked"}),  # a "bounce" event; "bounce" is permanent
+}
+
+
+def _is_soft_bounce(event, esp_name) -> bool:
+    field, values = SOFT_BOUNCES.get(esp_name.lower(), ("", set()))
+    raw = event.esp_event if isinstance(event.esp_event, dict) else {}
+    return raw.get(field) in values
+
+
+def _kind(event, esp_name="") -> str | None:
+    if event.event_type == EventType.DEFERRED:
+        return SOFT
     if event.event_type == EventType.BOUNCED:
-        return HARD
+        return SOFT if _is_soft_bounce(event, esp_name) else HARD
     if event.event_type == EventType.COMPLAINED:
         return COMPLAINT
     if event.event_type == EventType.REJECTED and event.reject_reason in (
@@ -46,7 +64,7 @@ def on_tracking(sender, event, esp_name, **kwargs):
         if subscription is not None:
             subscription_unsubscribe(subscription=subscription)
         return
-    kind = _kind(event)
+    kind = _kind(event, esp_name)
     if kind is None:
         return
     detail = " ".join(str(event.description or event.mta_response or event.event_type).split())
@@ -56,6 +74,8 @@ def on_tracking(sender, event, esp_name, **kwargs):
     if subscription is None:
         logger.info("%s %s event for an address we do not hold", esp_name, event.event_type)
         return
+    if kind == SOFT:
+        return  # a delay names no delivery here: nothing to note, nothing to count
     # No delivery named: apply the event to the subscriber alone.
     if kind == COMPLAINT:
         mark_undeliverable(subscription, reason="marked an edition as spam")

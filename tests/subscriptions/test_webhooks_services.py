@@ -120,6 +120,35 @@ def test_postmark_a_hard_bounce_bounces_the_delivery_it_names(client, row):
     assert row.subscription.hard_bounces == 1
 
 
+@pytest.mark.parametrize(
+    "bounce",
+    [
+        {"Type": "SoftBounce", "TypeCode": 4096, "Name": "Soft bounce", "Inactive": False},
+        {"Type": "Transient", "TypeCode": 2, "Name": "Message delayed", "Inactive": False},
+    ],
+    ids=["soft bounce", "delayed"],
+)
+def test_postmark_a_temporary_bounce_notes_the_delay_and_bounces_nothing(client, row, bounce):
+    bounce |= {"Description": "The mailbox is full.", "Details": "smtp;452 4.2.2 Mailbox full"}
+    assert post_postmark(client, postmark_bounce(row, **bounce), **basic_auth()).status_code == 200
+    row = refreshed(row)
+    assert row.state == State.SENT
+    assert row.last_error == "delayed: The mailbox is full."
+    assert row.subscription.hard_bounces == 0
+    assert row.subscription.undeliverable_at is None
+
+
+def test_postmark_a_soft_bounce_naming_no_delivery_counts_nothing_against_the_subscriber(
+    client, row
+):
+    bounce = postmark_bounce(row, Type="SoftBounce", TypeCode=4096, Metadata={})
+    for _ in range(5):
+        assert post_postmark(client, bounce, **basic_auth()).status_code == 200
+    row = refreshed(row)
+    assert (row.state, row.subscription.hard_bounces) == (State.SENT, 0)
+    assert row.subscription.undeliverable_at is None
+
+
 def test_postmark_a_spam_complaint_makes_the_subscriber_undeliverable(client, row):
     assert post_postmark(client, postmark_complaint(row), **basic_auth()).status_code == 200
     row = refreshed(row)
@@ -185,6 +214,17 @@ def test_sendgrid_a_bounce_bounces_the_delivery_it_names(client, row):
     assert row.state == State.BOUNCED
     assert "5.1.1" in row.last_error
     assert row.subscription.hard_bounces == 1
+
+
+def test_sendgrid_a_blocked_bounce_is_temporary_and_bounces_nothing(client, row):
+    blocked = sendgrid_event(
+        row, "bounce", reason="421 4.7.0 Try again later", status="4.7.0", type="blocked"
+    )
+    assert post_sendgrid(client, [blocked], **basic_auth()).status_code == 200
+    row = refreshed(row)
+    assert row.state == State.SENT
+    assert "4.7.0" in row.last_error
+    assert row.subscription.hard_bounces == 0
 
 
 def test_sendgrid_a_spam_report_and_an_unsubscribe_in_one_post_are_both_applied(client, row):
