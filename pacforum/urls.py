@@ -28,8 +28,32 @@ def email_service_webhooks(backend: str) -> list:
     from anymail import urls as anymail_urls
 
     route = f"{match.group(1)}/tracking/"
-    wanted = [p for p in anymail_urls.urlpatterns if str(p.pattern) == route]
+    wanted = [
+        path(str(p.pattern), _refusing_unreadable(p.callback.view_class), name=p.name)
+        for p in anymail_urls.urlpatterns
+        if str(p.pattern) == route
+    ]
     return [path("anymail/", include((wanted, "anymail")))] if wanted else []
+
+
+def _refusing_unreadable(view_class):
+    """anymail's webhook view, answering 400 to a post (already authenticated)
+    whose body its parser cannot read, where anymail would fail with a 500
+    that the service retries for days. The events of a readable post are
+    applied as before."""
+    from anymail.exceptions import AnymailWebhookValidationFailure
+
+    class WebhookView(view_class):
+        def parse_events(self, request):
+            try:
+                return super().parse_events(request)
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+                raise AnymailWebhookValidationFailure(
+                    f"unreadable {self.esp_name} webhook post ({type(error).__name__})"
+                ) from error
+
+    WebhookView.__name__ = WebhookView.__qualname__ = view_class.__name__
+    return WebhookView.as_view()
 
 
 urlpatterns = [

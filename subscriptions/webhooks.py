@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 
 def _delivery_id(event) -> int | None:
-    metadata = event.metadata or {}
+    metadata = event.metadata if isinstance(event.metadata, dict) else {}
     return verp.read_token(str(metadata.get("delivery", "")))
 
 

@@ -179,6 +179,20 @@ def test_postmark_a_post_without_the_right_credentials_is_refused_and_changes_no
     assert row.subscription.undeliverable_at is None
 
 
+@pytest.mark.parametrize(
+    "body",
+    ["not json", "[]", '{"RecordType": "Bounce", "Type": "HardBounce", "Metadata": 7}', "{"],
+    ids=["text", "a list", "metadata not an object", "cut short"],
+)
+def test_postmark_an_unreadable_post_with_the_right_credentials_is_refused_not_a_500(
+    client, row, body
+):
+    response = client.post(POSTMARK, body, content_type="application/json", **basic_auth())
+    assert response.status_code == 400
+    row = refreshed(row)
+    assert (row.state, row.subscription.hard_bounces) == (State.SENT, 0)
+
+
 # SendGrid: a JSON array of events per post; custom arguments (the delivery
 # token) arrive as the event's own top-level keys.
 SENDGRID = "/anymail/sendgrid/tracking/"
@@ -214,6 +228,15 @@ def test_sendgrid_a_bounce_bounces_the_delivery_it_names(client, row):
     assert row.state == State.BOUNCED
     assert "5.1.1" in row.last_error
     assert row.subscription.hard_bounces == 1
+
+
+@pytest.mark.parametrize("body", ["not json", '{"event": "bounce"}', '[{"email": 1}]'])
+def test_sendgrid_an_unreadable_post_with_the_right_credentials_is_refused_not_a_500(
+    client, row, body
+):
+    response = client.post(SENDGRID, body, content_type="application/json", **basic_auth())
+    assert response.status_code == 400
+    assert refreshed(row).state == State.SENT
 
 
 def test_sendgrid_a_blocked_bounce_is_temporary_and_bounces_nothing(client, row):
