@@ -260,6 +260,9 @@ def test_redaction_skips_only_patterns_that_cannot_match():
         "?",
         "@",
         ":" + "a" * 25,
+        "GET",
+        "-",
+        "unsubscribe/some-token/",  # no leading "/": no route matches
     ]
     for line in lines:
         assert redaction.redact(line) == every_pattern(line), line
