@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from authors.models import Affiliation, Author, Organization
+from commentaries import credits
 from commentaries.models import Byline, Commentary, Series, TaggedCommentary, Topic
 from pacforum.demo import load_demo
 from subscriptions.models import SubscriptionRequest
@@ -31,8 +32,9 @@ CONTENT_MODELS = [
 
 
 # Made again on import: the image sizes from the image (under new file
-# names), the neighbours and related pieces from the pieces (under new ids).
-DERIVED_FIELDS = {"image_renditions", "surroundings"}
+# names), the neighbours and related pieces from the pieces, and the credits
+# from the bylines and topics (under new ids).
+DERIVED_FIELDS = {"image_renditions", "surroundings", "credits"}
 
 
 def _natural(obj):
@@ -115,6 +117,8 @@ class TestOnTheDemoArchive:
         }
         assert after == before
         assert "Imported" in out.getvalue()
+        stored = dict(Commentary.objects.values_list("pk", "credits"))
+        assert stored == credits.work_out(stored)
 
     def test_subscription_requests_stay_out_of_the_archive_unless_asked_for(self, tmp_path):
         path = tmp_path / "archive.jsonl"
