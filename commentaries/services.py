@@ -110,6 +110,15 @@ def commentary_save(*, commentary: Commentary, user=None) -> Commentary:
             or commentary.series_id != stored.series_id
         )
     )
+    if (
+        stored is not None
+        and commentary.status == Commentary.Status.PUBLISHED
+        and (
+            commentary.published_at != stored.published_at
+            or commentary.responds_to_id != stored.responds_to_id
+        )
+    ):
+        _check_response_order(commentary, commentary.published_at)
     if rescheduled:
         if commentary.published_at is None or commentary.published_at <= timezone.now():
             raise ValidationError(
@@ -129,6 +138,51 @@ def commentary_save(*, commentary: Commentary, user=None) -> Commentary:
         surroundings.refresh(pieces=[commentary])
         _after_go_live_change(commentary)
     return commentary
+
+
+def _when(moment) -> str:
+    return f"{timezone.localtime(moment):%-d %b %Y at %H:%M}"
+
+
+def _check_response_order(commentary: Commentary, when) -> None:
+    """A response goes live no earlier than the piece it answers, so that its
+    number can follow its original's to the end: once live, a number no
+    longer moves, and #68R would be left answering a piece renumbered #69.
+    Checked from both sides whenever a publish time (`when`) is set or moved."""
+    if when is None:
+        return  # refused elsewhere: a published piece has a publish time
+    original = commentary.responds_to
+    if original is not None and original.status != Commentary.Status.WITHDRAWN:
+        if original.status != Commentary.Status.PUBLISHED:
+            raise ValidationError(
+                f"It answers “{original}”, which is not published: publish this response "
+                "once its original is live, or schedule it for after the original."
+            )
+        if original.published_at > when:
+            raise ValidationError(
+                f"It answers “{original}”, which goes live on {_when(original.published_at)}: "
+                "schedule this response for then or later."
+            )
+    # Only a scheduled response can still be moved; one already live keeps
+    # its number whatever this piece does.
+    early = (
+        Commentary.objects.filter(
+            responds_to=commentary,
+            status=Commentary.Status.PUBLISHED,
+            published_at__lt=when,
+            published_at__gt=timezone.now(),
+        )
+        .order_by("published_at")
+        .first()
+        if commentary.pk is not None
+        else None
+    )
+    if early is not None:
+        raise ValidationError(
+            f"Its response “{early}” goes live on {_when(early.published_at)}, and a response "
+            "goes live no earlier than the piece it answers: publish this piece by then, "
+            "or move the response first."
+        )
 
 
 def _redeal(before: Commentary, after: Commentary) -> None:
@@ -223,8 +277,10 @@ def commentary_publish(*, commentary: Commentary, user=None, at: datetime | None
     ):
         # A number already on a draft was set by hand (or imported): kept.
         commentary.number_origin = Commentary.NumberOrigin.HAND
+    when = at or timezone.now()
+    _check_response_order(commentary, when)
     commentary.status = Commentary.Status.PUBLISHED
-    commentary.published_at = at or timezone.now()
+    commentary.published_at = when
     commentary.withdrawn_at = None
     if user is not None:
         commentary.last_edited_by = user

@@ -185,10 +185,62 @@ def test_a_response_whose_original_is_taken_back_takes_its_own_number(pacnet, ed
     commentary_unschedule(commentary=original, user=editor)
     # Dealt by publish time with the rest: #1 went back to the pool.
     assert labels(original, other, response) == [None, "1", "2"]
-    # Scheduled again, after its response: the response rejoins it, and the
-    # sequence closes the gap the response leaves.
-    commentary_publish(commentary=original, user=editor, at=in_days(4))
+    # Scheduled again, still before its response: the response rejoins it,
+    # and the sequence closes the gap the response leaves.
+    commentary_publish(commentary=original, user=editor, at=in_days(2.5))
     assert labels(original, other, response) == ["2", "1", "2R"]
+
+
+def test_a_response_is_not_scheduled_before_its_original_goes_live(pacnet, editor):
+    original = commentary_publish(
+        commentary=ReadyCommentaryFactory(series=pacnet), user=editor, at=in_days(2)
+    )
+    response = ReadyCommentaryFactory(series=pacnet, responds_to=original)
+    with pytest.raises(ValidationError, match=r"which goes live on .*: schedule this response"):
+        commentary_publish(commentary=response, user=editor, at=in_days(1))
+    with pytest.raises(ValidationError, match="which goes live on"):
+        commentary_publish(commentary=response, user=editor)  # now
+    response.refresh_from_db()
+    assert (response.status, response.number) == (Commentary.Status.DRAFT, None)
+    commentary_publish(commentary=response, user=editor, at=in_days(2))
+    assert labels(original, response) == ["1", "1R"]
+    # Nor moved before it afterwards.
+    response.published_at = in_days(1)
+    with pytest.raises(ValidationError, match="schedule this response for then or later"):
+        commentary_save(commentary=response, user=editor)
+
+
+def test_a_response_to_an_unpublished_piece_waits_for_it(pacnet, editor):
+    original = ReadyCommentaryFactory(series=pacnet)
+    response = ReadyCommentaryFactory(series=pacnet, responds_to=original)
+    with pytest.raises(ValidationError, match="which is not published"):
+        commentary_publish(commentary=response, user=editor, at=in_days(1))
+
+
+def test_an_original_is_not_moved_after_its_scheduled_response(pacnet, editor):
+    original = commentary_publish(
+        commentary=ReadyCommentaryFactory(series=pacnet), user=editor, at=in_days(1)
+    )
+    response = commentary_publish(
+        commentary=ReadyCommentaryFactory(series=pacnet, responds_to=original),
+        user=editor,
+        at=in_days(2),
+    )
+    original.published_at = in_days(3)
+    with pytest.raises(ValidationError, match=r"Its response .* goes live on"):
+        commentary_save(commentary=original, user=editor)
+    assert labels(original, response) == ["1", "1R"]
+    original.published_at = in_days(1.5)  # still before its response: fine
+    commentary_save(commentary=original, user=editor)
+    assert labels(original, response) == ["1", "1R"]
+
+
+def test_an_original_may_follow_a_response_that_is_already_live(pacnet, editor):
+    """Data from before the rule (or an import): a live response keeps its
+    number whatever happens, so its original is not held back for it."""
+    original = ReadyCommentaryFactory(series=pacnet)
+    CommentaryFactory(series=pacnet, published=True, responds_to=original, number=7, suffix="R")
+    assert commentary_publish(commentary=original, user=editor, at=in_days(1)).is_scheduled
 
 
 def test_a_hand_numbered_response_keeps_its_number(pacnet, editor):
