@@ -13,7 +13,7 @@ class CommentariesConfig(AppConfig):
         from authors.signals import author_merging
         from pacforum.pagecache import register_next_change
 
-        from . import cachekeys, credits, rules
+        from . import cachekeys, credits, menus, rules
         from .history import author_text_in_piece_history, remember_author_text
         from .services import bylines_move_on_merge
         from .site_state import next_publication
@@ -21,11 +21,14 @@ class CommentariesConfig(AppConfig):
 
         # A scheduled piece goes live without a save: cached pages must end then.
         register_next_change(next_publication)
+        # Derived data stored on pieces and series follows every code path
+        # that saves content too; the series menus' receiver reads the place
+        # a piece was loaded with, which the page cache's resets: first.
+        menus.connect()
+        credits.connect()
         # Page-cache invalidation has to follow every code path that saves
         # content (admin, shell, importers), hence signal receivers.
         cachekeys.connect()
-        # The credits stored on each piece follow every such path too.
-        credits.connect()
         post_migrate.connect(ensure_triggers, sender=self, dispatch_uid="commentaries-triggers")
         author_merging.connect(bylines_move_on_merge, dispatch_uid="commentaries-bylines-merge")
         # Authors on published pieces are part of the record (rules.py).

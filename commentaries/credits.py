@@ -16,7 +16,8 @@ saved or deleted through the ORM by any code path (admin, bulk actions,
 history restore, author merge, services, the shell). Writers that insert in
 bulk without signals (the WordPress importer, the archive loader, seed_bulk)
 work out every piece at the end through `surroundings.refresh_all`; after
-raw SQL edits, run `manage.py refresh_surroundings`.
+raw SQL edits, run `manage.py refresh_surroundings`. The same receivers
+refresh the series menus (`commentaries.menus`) that name authors and topics.
 """
 
 from collections import defaultdict
@@ -26,6 +27,7 @@ from django.db.models.query import ModelIterable, QuerySet
 
 from authors.models import Affiliation, Author, Organization
 
+from . import menus
 from .models import Byline, Commentary, TaggedCommentary, Topic, empty_credits
 
 # -- working out -----------------------------------------------------------
@@ -202,17 +204,25 @@ def _pieces_of_authors(author_ids) -> list[int]:
     )
 
 
+def _and_menus(piece_ids) -> None:
+    """Refresh these pieces' credits and their series' menus (a series page
+    names its pieces' authors and topics: `commentaries.menus`)."""
+    piece_ids = list(piece_ids)
+    refresh(piece_ids)
+    menus.refresh_for_pieces(piece_ids)
+
+
 def byline_changed(sender, instance, **kwargs):
-    refresh([instance.commentary_id])
+    _and_menus([instance.commentary_id])
 
 
 def topic_link_changed(sender, instance, **kwargs):
-    refresh([instance.content_object_id])
+    _and_menus([instance.content_object_id])
 
 
 def author_changed(sender, instance, **kwargs):
     if not kwargs.get("created"):
-        refresh(_pieces_of_authors([instance.pk]))
+        _and_menus(_pieces_of_authors([instance.pk]))
 
 
 def affiliation_changed(sender, instance, **kwargs):
@@ -228,7 +238,7 @@ def organization_changed(sender, instance, **kwargs):
 
 def topic_changed(sender, instance, **kwargs):
     if not kwargs.get("created"):
-        refresh(
+        _and_menus(
             TaggedCommentary.objects.filter(Q(tag_id=instance.pk)).values_list(
                 "content_object_id", flat=True
             )

@@ -176,6 +176,25 @@ class Series(SharedImageMixin, TimestampedModel):
         return self.subscribable if self.feed_full_text is None else self.feed_full_text
 
 
+class SeriesMenus(models.Model):
+    """The years, topics and authors a series' page can filter by: derived
+    from its published pieces and kept current (commentaries/menus.py). A
+    table of its own, so that the series row, which many queries join, stays
+    small."""
+
+    series = models.OneToOneField(
+        Series, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    menus = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = "series menus"
+        verbose_name_plural = "series menus"
+
+    def __str__(self):
+        return f"Menus of series {self.series_id}"
+
+
 class Topic(TagBase):
     """A django-taggit tag with the extras a publisher needs."""
 

@@ -295,12 +295,14 @@ def refresh(*, pieces=(), topic_ids=()) -> int:
 def refresh_all() -> int:
     """Work out every piece's surroundings again, and its credits
     (`commentaries.credits`: bulk writers insert bylines and topic links
-    without signals), after an import or edits made with raw SQL; returns
-    how many pieces' surroundings changed."""
-    from . import credits
+    without signals) and every series' menus (`commentaries.menus`), after an
+    import or edits made with raw SQL; returns how many pieces' surroundings
+    changed."""
+    from . import credits, menus
 
     stored = dict(Commentary.objects.values_list("pk", "surroundings"))
     result = {pk: {} for pk in stored}
     result.update(work_out())
     credits.refresh_all()
+    menus.refresh_all()
     return _store(result, stored)

@@ -17,7 +17,7 @@ from pacforum.editing.services import preview_link_valid
 from pacforum.pagecache import derived, page_shows
 from pacforum.pagination import paginator_with_count
 
-from . import cachekeys, citations, selectors, surroundings
+from . import cachekeys, citations, menus, selectors, surroundings
 from .forms import AUTHOR_CHOICES_LIMIT, ArchiveFilterForm, SearchForm
 from .lookup import number_matches, parse_number_query
 from .metadata import commentary_json_ld
@@ -76,12 +76,16 @@ class FilteredListMixin(PublishedMixin):
         """The page-cache keys of this listing (its pieces' keys come on top)."""
         raise NotImplementedError
 
+    def stored_menus(self):
+        """The menus as stored, if this listing stores them (None: built)."""
+        return None
+
     def get_queryset(self):
         base = super().get_queryset().filter(self.base_filter())
         # The menus name authors and topics: they change with those names too.
         keys = (*self.listing_keys(), cachekeys.AUTHORS, cachekeys.TOPICS)
         page_shows(*keys)
-        choices = dict(
+        choices = self.stored_menus() or dict(
             derived(
                 self.menu_name(),
                 keys,
@@ -130,6 +134,10 @@ class SeriesView(FilteredListMixin, ListView):
 
     def menu_name(self):
         return f"series-menus:{self.series.pk}"
+
+    def stored_menus(self):
+        # Kept for the series (commentaries.menus): one query instead of three.
+        return menus.choices(self.series, author_limit=AUTHOR_CHOICES_LIMIT)
 
     def listing_keys(self):
         return (cachekeys.series_list(self.series.pk),)

@@ -371,8 +371,9 @@ def test_new_posts_by_known_authors_cost_queries_per_batch_not_per_post(import_w
     # the changed ones in batches (of 1,000 on PostgreSQL, fewer on SQLite);
     # working out every piece's credits reads the ids, then per 1,000 pieces
     # the bylines, affiliations, topic links and stored credits, and writes
-    # the changed ones.
-    assert counts == {"postgresql": [31, 36], "sqlite": [40, 54]}[connection.vendor]
+    # the changed ones; working out every series' menus reads the series and
+    # their stored menus, then 4 reads and a write for each series.
+    assert counts == {"postgresql": [50, 55], "sqlite": [59, 73]}[connection.vendor]
 
 
 def test_an_import_makes_the_cached_pages_stale(import_wxr, tmp_path, client):

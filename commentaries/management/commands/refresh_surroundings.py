@@ -5,7 +5,8 @@ from commentaries.surroundings import refresh_all
 
 class Command(BaseCommand):
     help = (
-        "Work out again the neighbours, related pieces and credits stored on every piece. The "
+        "Work out again the neighbours, related pieces and credits stored on every piece, and "
+        "every series' menus. The "
         "services and importers keep them current; run this after editing pieces or their "
         "topics with raw SQL."
     )
