@@ -768,6 +768,11 @@ class ReviewStep(models.Model):
     )
     note = models.TextField(blank=True, help_text="The editor's note to the author.")
     created_at = models.DateTimeField(default=timezone.now)
+    # The step's email (review.py): when it left, or how often and when last
+    # it failed; the go-live tick sends a failed one again (review.retry_failed_emails).
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_failures = models.PositiveSmallIntegerField(default=0)
+    email_failed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

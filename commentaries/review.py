@@ -7,15 +7,26 @@ publishing or scheduling (`services.commentary_publish`). The emails leave
 through the task queue (`tasks.send_review_email`).
 """
 
+import logging
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db.models import F, OuterRef, Prefetch, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from .models import Byline, Commentary, ReviewStep
 from .rules import PUBLISH_PERMISSION
+
+logger = logging.getLogger(__name__)
+
+# A review email whose send failed (the mail server down or refusing) is
+# queued again this long after each failure, up to this many tries in all.
+EMAIL_RETRY_AFTER = timedelta(minutes=10)
+EMAIL_TRIES = 6
 
 
 def change_form_url(commentary) -> str:
@@ -119,3 +130,42 @@ def with_submitters(pieces) -> list:
         piece.submitted_by = users.get(piece.submitted_by_id)
         piece.submitted_by_name = person(piece.submitted_by) if piece.submitted_by else ""
     return pieces
+
+
+def email_failed(step) -> None:
+    """Count a failed send of `step`'s email; the last try is logged."""
+    ReviewStep.objects.filter(pk=step.pk).update(
+        email_failures=F("email_failures") + 1, email_failed_at=timezone.now()
+    )
+    if step.email_failures + 1 >= EMAIL_TRIES:
+        logger.error(
+            "The review email of step %s (piece %s) failed %s times; it is not sent again",
+            step.pk,
+            step.commentary_id,
+            EMAIL_TRIES,
+        )
+
+
+def retry_failed_emails(now=None) -> int:
+    """Queue again each review email whose last send failed at least
+    EMAIL_RETRY_AFTER ago and that has tries left; run by the go-live tick.
+    Each is claimed (its failure time moved to now) before it is queued, so a
+    tick that comes before the retry has run does not queue it twice."""
+    from .tasks import send_review_email
+
+    now = now or timezone.now()
+    due = ReviewStep.objects.filter(
+        emailed_at__isnull=True,
+        email_failures__gte=1,
+        email_failures__lt=EMAIL_TRIES,
+        email_failed_at__lte=now - EMAIL_RETRY_AFTER,
+    )
+    queued = 0
+    for pk in due.values_list("pk", flat=True):
+        claimed = ReviewStep.objects.filter(
+            pk=pk, email_failed_at__lte=now - EMAIL_RETRY_AFTER, emailed_at__isnull=True
+        ).update(email_failed_at=now)
+        if claimed:
+            send_review_email.enqueue(step_id=pk)
+            queued += 1
+    return queued

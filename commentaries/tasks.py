@@ -1,11 +1,14 @@
 """Background tasks of the publication domain (worked by `manage.py db_worker`)."""
 
+import logging
 from datetime import timedelta
 
 from django.utils import timezone
 from django_tasks import task
 
-from . import golive
+from . import golive, review
+
+logger = logging.getLogger(__name__)
 
 TICK_PATH = "commentaries.tasks.go_live_tick"
 TICK_PRIORITY = 50  # ahead of deliveries and other bulk work in the queue
@@ -49,6 +52,10 @@ def go_live_tick():
     only when none is waiting, so duplicate ticks converge to one chain."""
     announced = golive.announce_due()
     golive.run_upkeep()
+    try:
+        review.retry_failed_emails()
+    except Exception:  # logged; the tick must still queue its successor
+        logger.exception("Queueing failed review emails again failed")
     backend = go_live_tick.get_backend()
     if backend.supports_defer:
         rows = _task_rows(backend)
@@ -63,18 +70,24 @@ def go_live_tick():
 @task()
 def send_review_email(*, step_id):
     """The email of one review step: to the editors when a piece is submitted,
-    to its author when changes are requested. A failed send fails the task
-    (the worker keeps it, with the error, among the failed tasks)."""
+    to its author when changes are requested. Sent once: a failed send is
+    counted on the step and fails the task (the worker keeps it, with the
+    error); the go-live tick queues it again (`review.retry_failed_emails`)."""
     from .models import ReviewStep
-    from .review import message
 
     step = (
         ReviewStep.objects.select_related("commentary__series", "user").filter(pk=step_id).first()
     )
     if step is None:
         return "skipped"
-    email = message(step)
-    if email is None:
-        return "nobody to tell"
-    email.send()
-    return f"sent to {len(email.to)}"
+    if step.emailed_at is not None:
+        return "already sent"
+    email = review.message(step)
+    if email is not None:
+        try:
+            email.send()
+        except Exception:
+            review.email_failed(step)
+            raise
+    ReviewStep.objects.filter(pk=step.pk).update(emailed_at=timezone.now())
+    return f"sent to {len(email.to)}" if email is not None else "nobody to tell"

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from commentaries import rules
+from commentaries import review, rules
 from commentaries.models import Commentary, ReviewStep
 from commentaries.services import (
     commentary_publish,
@@ -21,6 +21,7 @@ from commentaries.services import (
     commentary_return_to_draft,
     commentary_submit,
 )
+from commentaries.tasks import go_live_tick
 from tests.commentaries.test_admin import form_data, opened_at
 from tests.factories import (
     CommentaryFactory,
@@ -155,6 +156,55 @@ def test_the_editors_email_links_to_the_configured_site(
         commentary_submit(commentary=piece, user=contributor)
     change_url = reverse("admin:commentaries_commentary_change", args=[piece.pk])
     assert f"https://www.example.org{change_url}\n" in mail.outbox[0].body
+
+
+@pytest.fixture
+def mail_server_down(settings):
+    """Django's SMTP backend pointed at a port nothing listens on: every send
+    is refused, as when the mail server is down."""
+    from tests.isolation import free_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 5
+    return settings
+
+
+def test_a_review_email_the_mail_server_refused_leaves_on_a_later_tick(
+    mail_server_down, pacnet, editor, contributor, django_capture_on_commit_callbacks
+):
+    piece = ReadyCommentaryFactory(series=pacnet, created_by=contributor, title="Sea lanes")
+    with django_capture_on_commit_callbacks(execute=True):
+        commentary_submit(commentary=piece, user=contributor)
+    step = ReviewStep.objects.get()
+    assert (step.emailed_at, step.email_failures) == (None, 1)
+    assert review.retry_failed_emails() == 0  # too soon
+
+    mail_server_down.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    ReviewStep.objects.update(email_failed_at=timezone.now() - review.EMAIL_RETRY_AFTER)
+    go_live_tick.call()
+    assert [email.subject for email in mail.outbox] == ["For review: Sea lanes"]
+    step.refresh_from_db()
+    assert step.emailed_at is not None
+    # Sent: no later tick sends it again.
+    later = timezone.now() + 3 * review.EMAIL_RETRY_AFTER
+    assert review.retry_failed_emails(now=later) == 0
+    assert len(mail.outbox) == 1
+
+
+def test_a_review_email_that_keeps_failing_is_tried_a_bounded_number_of_times(
+    mail_server_down, pacnet, editor, contributor, django_capture_on_commit_callbacks
+):
+    piece = ReadyCommentaryFactory(series=pacnet, created_by=contributor)
+    with django_capture_on_commit_callbacks(execute=True):
+        commentary_submit(commentary=piece, user=contributor)
+    later = timezone.now()
+    retried = 0
+    for _ in range(review.EMAIL_TRIES + 3):
+        later += review.EMAIL_RETRY_AFTER + timedelta(minutes=1)
+        retried += review.retry_failed_emails(now=later)
+    step = ReviewStep.objects.get()
+    assert retried == review.EMAIL_TRIES - 1
+    assert (step.email_failures, step.emailed_at) == (review.EMAIL_TRIES, None)
 
 
 # Requesting changes
