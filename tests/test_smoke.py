@@ -20,10 +20,10 @@ def test_home_page_runs_a_fixed_number_of_queries(client, django_assert_num_quer
     for _ in range(15):
         piece = CommentaryFactory(published=True)
         BylineFactory.create_batch(3, commentary=piece)
-    # Latest pieces and their bylines (2), newest per series and their bylines
-    # (2), featured topics (1), site state (2: series with the next scheduled
-    # time, static pages; cached afterwards).
-    with django_assert_num_queries(7):
+    # Latest pieces (1) and the newest per series (1), their bylines read from
+    # the credits stored on each; featured topics (1); site state (2: series
+    # with the next scheduled time, static pages; cached afterwards).
+    with django_assert_num_queries(5):
         client.get(reverse("commentaries:home"))
 
 
