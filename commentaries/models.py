@@ -517,6 +517,15 @@ class Commentary(SharedImageMixin, ChecksInOneQuery, TimestampedModel):
             self.slug = slugify(self.title)[:200] or "commentary"
         self.save_image_renditions()
         self.save_pdf_size()
+        if not self._state.adding and kwargs.get("update_fields") is None and not args:
+            # The stored credits are written by commentaries.credits alone: an
+            # instance loaded before its bylines changed holds stale ones, and
+            # saving it whole (a publish, a script) would put them back.
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "credits"
+            ]
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -195,3 +195,17 @@ def test_the_archive_loader_leaves_every_piece_with_its_credits():
     read_archive(stream.getvalue().splitlines())
     assert Commentary.objects.exclude(credits__bylines=[]).count() > 100
     assert_stored_credits_are_current()
+
+
+def test_saving_a_piece_loaded_before_its_bylines_changed_keeps_its_credits(client):
+    """A publish (or any whole save) of an instance that was loaded before a
+    byline was added must not write back the credits it loaded."""
+    from commentaries.services import commentary_publish
+
+    piece = CommentaryFactory(series=SeriesFactory(slug="pacnet"), title="Loaded early")
+    BylineFactory(commentary=piece, author=AuthorFactory(name="Ana Lee"), bio="is a fellow.")
+    piece = commentary_publish(commentary=piece)
+    assert "Ana Lee" in client.get(piece.get_absolute_url()).content.decode()
+    piece.title = "Renamed"
+    piece.save()
+    assert "Ana Lee" in client.get(piece.get_absolute_url()).content.decode()
