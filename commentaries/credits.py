@@ -103,6 +103,15 @@ def _store(result: dict[int, dict]) -> int:
     return len(changed)
 
 
+def _refresh_ids(ids) -> int:
+    """Work out and store the credits of the pieces `ids`, 1,000 at a time."""
+    ids = sorted(ids)
+    changed = 0
+    for start in range(0, len(ids), 1000):
+        changed += _store(work_out(ids[start : start + 1000]))
+    return changed
+
+
 def refresh(piece_ids) -> int:
     """Work out again and store the credits of these pieces; returns how
     many changed. Nothing while the surroundings are deferred (a bulk load
@@ -112,20 +121,12 @@ def refresh(piece_ids) -> int:
     piece_ids = {pk for pk in piece_ids if pk is not None}
     if not piece_ids or is_deferred():
         return 0
-    changed = 0
-    ids = sorted(piece_ids)
-    for start in range(0, len(ids), 1000):
-        changed += _store(work_out(ids[start : start + 1000]))
-    return changed
+    return _refresh_ids(piece_ids)
 
 
 def refresh_all() -> int:
     """Work out every piece's credits again; returns how many changed."""
-    ids = list(Commentary.objects.order_by("pk").values_list("pk", flat=True))
-    changed = 0
-    for start in range(0, len(ids), 1000):
-        changed += _store(work_out(ids[start : start + 1000]))
-    return changed
+    return _refresh_ids(Commentary.objects.values_list("pk", flat=True))
 
 
 # -- reading ---------------------------------------------------------------
