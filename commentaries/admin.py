@@ -20,7 +20,7 @@ from taggit.models import Tag
 from pacforum import object_tools
 from pacforum.editing.mixins import EditingAdminMixin
 
-from . import numbering, readiness, rules
+from . import batching, numbering, readiness, rules
 from .admin_forms import (
     PUBLISH,
     REINSTATE,
@@ -446,7 +446,8 @@ class CommentaryAdmin(EditingAdminMixin, SignoffAdminMixin, RespondsToPickerMixi
     def save_related(self, request, form, formsets, change):
         commentary = form.instance
         topics_before = set(commentary.topics.values_list("pk", flat=True)) if change else set()
-        super().save_related(request, form, formsets, change)
+        with batching.batched():  # the credits and menus once, not per byline and topic
+            super().save_related(request, form, formsets, change)
         if set(commentary.topics.values_list("pk", flat=True)) != topics_before:
             commentary_topics_changed(commentary=commentary, before=topics_before)
         intent = intent_of(request)

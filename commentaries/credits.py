@@ -18,6 +18,7 @@ bulk without signals (the WordPress importer, the archive loader, seed_bulk)
 work out every piece at the end through `surroundings.refresh_all`; after
 raw SQL edits, run `manage.py refresh_surroundings`. The same receivers
 refresh the series menus (`commentaries.menus`) that name authors and topics.
+Inside `batching.batched()` both are worked out once, at the block's end.
 """
 
 from collections import defaultdict
@@ -27,7 +28,7 @@ from django.db.models.query import ModelIterable, QuerySet
 
 from authors.models import Affiliation, Author, Organization
 
-from . import menus
+from . import batching, menus
 from .models import Byline, Commentary, TaggedCommentary, Topic, empty_credits
 
 # -- working out -----------------------------------------------------------
@@ -119,7 +120,7 @@ def refresh(piece_ids) -> int:
     from .surroundings import is_deferred
 
     piece_ids = {pk for pk in piece_ids if pk is not None}
-    if not piece_ids or is_deferred():
+    if not piece_ids or is_deferred() or batching.later(refresh, piece_ids):
         return 0
     return _refresh_ids(piece_ids)
 

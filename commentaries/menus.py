@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from authors.models import Author
 
+from . import batching
 from .models import Commentary, Series, SeriesMenus, Topic
 
 PUBLISHED = Commentary.Status.PUBLISHED
@@ -81,7 +82,7 @@ def refresh(series_ids) -> int:
     from .surroundings import is_deferred
 
     series_ids = {pk for pk in series_ids if pk is not None}
-    if not series_ids or is_deferred():
+    if not series_ids or is_deferred() or batching.later(refresh, series_ids):
         return 0
     existing = set(Series.objects.filter(pk__in=series_ids).values_list("pk", flat=True))
     stored = dict(
@@ -98,6 +99,11 @@ def refresh(series_ids) -> int:
 
 def refresh_for_pieces(piece_ids) -> int:
     """Refresh the menus of the series of these pieces, where published."""
+    from .surroundings import is_deferred
+
+    piece_ids = set(piece_ids)
+    if is_deferred() or batching.later(refresh_for_pieces, piece_ids):
+        return 0
     return refresh(
         Commentary.objects.filter(pk__in=list(piece_ids), status=PUBLISHED)
         .values_list("series_id", flat=True)

@@ -6,7 +6,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from authors.models import Affiliation, Author, Organization
-from commentaries import services, surroundings
+from commentaries import batching, services, surroundings
 from commentaries.models import Byline, Commentary, Series, Topic
 from subscriptions.models import SubscriptionRequest
 
@@ -104,16 +104,18 @@ class BylineFactory(DjangoModelFactory):
 
 def piece_with(*, authors=2, topics=2, **kwargs):
     """A published piece by `authors` new authors, each with an affiliation,
-    on `topics` new topics."""
-    piece = CommentaryFactory(published=True, **kwargs)
-    for _ in range(authors):
-        author = AuthorFactory()
-        AffiliationFactory(author=author)
-        BylineFactory(commentary=piece, author=author)
-    if topics:
-        services.commentary_set_topics(
-            commentary=piece, topics=[*piece.topics.all(), *TopicFactory.create_batch(topics)]
-        )
+    on `topics` new topics. Its credits and its series' menus are worked out
+    once, at the end, as an admin form saving it with its bylines does."""
+    with batching.batched():
+        piece = CommentaryFactory(published=True, **kwargs)
+        for _ in range(authors):
+            author = AuthorFactory()
+            AffiliationFactory(author=author)
+            BylineFactory(commentary=piece, author=author)
+        if topics:
+            services.commentary_set_topics(
+                commentary=piece, topics=[*piece.topics.all(), *TopicFactory.create_batch(topics)]
+            )
     return piece
 
 

@@ -209,3 +209,34 @@ def test_saving_a_piece_loaded_before_its_bylines_changed_keeps_its_credits(clie
     piece.title = "Renamed"
     piece.save()
     assert "Ana Lee" in client.get(piece.get_absolute_url()).content.decode()
+
+
+def test_a_batch_works_out_credits_and_menus_once_at_its_end():
+    from commentaries import batching, menus
+
+    series = SeriesFactory(slug="pacnet")
+    piece = CommentaryFactory(series=series, published=True, title="Batched")
+    with batching.batched():
+        for name in ("Ana Lee", "Ben Ode", "Cy Park"):
+            BylineFactory(commentary=piece, author=AuthorFactory(name=name), bio="is a fellow.")
+        # Nothing is worked out inside the block.
+        assert Commentary.objects.get(pk=piece.pk).credits["bylines"] == []
+    names = [b["author"]["name"] for b in Commentary.objects.get(pk=piece.pk).credits["bylines"]]
+    assert names == ["Ana Lee", "Ben Ode", "Cy Park"]
+    assert [a[1] for a in menus.choices(series, author_limit=10)["authors"]] == [
+        "Ana Lee",
+        "Ben Ode",
+        "Cy Park",
+    ]
+    assert_stored_credits_are_current()
+
+
+def test_a_batch_left_by_an_error_works_out_nothing():
+    """Its transaction is rolled back: there is nothing to work out."""
+    from commentaries import batching
+
+    piece = CommentaryFactory(published=True)
+    with pytest.raises(RuntimeError), batching.batched():
+        BylineFactory(commentary=piece, author=AuthorFactory(name="Ana Lee"))
+        raise RuntimeError("the form failed")
+    assert Commentary.objects.get(pk=piece.pk).credits["bylines"] == []
