@@ -2,6 +2,7 @@
 
 import io
 import json
+from dataclasses import dataclass
 from datetime import date
 
 import pytest
@@ -9,7 +10,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from authors.models import Affiliation, Author, Organization
-from commentaries import credits
 from commentaries.models import Byline, Commentary, Series, TaggedCommentary, Topic
 from pacforum.demo import load_demo
 from subscriptions.models import SubscriptionRequest
@@ -87,45 +87,69 @@ def build_demo_with_subscriptions():
     )
 
 
+@dataclass
+class RoundTrip:
+    before: dict  # every content row before the export (`snapshot`)
+    output: str  # what import_archive printed
+
+
+def export_then_import(path):
+    """The demo (with subscription requests) exported, the database emptied,
+    the archive imported: the round trip the class's tests check."""
+    build_demo_with_subscriptions()
+    before = snapshot()
+    assert Commentary.objects.filter(responds_to__isnull=False).exists()
+    assert all(before[name] for name in before), "the demo should fill every table"
+    call_command("export_archive", str(path), "--with-subscriptions", stdout=io.StringIO())
+    empty_the_database()
+    assert all(not rows for rows in snapshot().values())
+    out = io.StringIO()
+    call_command("import_archive", str(path), stdout=out)
+    return RoundTrip(before=before, output=out.getvalue())
+
+
 @pytest.fixture(scope="class")
-def demo_with_subscriptions(django_db_setup, django_db_blocker):
-    """Built once for the class's tests; each test's own writes (the import
-    empties the database) are rolled back after it."""
-    with built_once(django_db_blocker, build_demo_with_subscriptions):
-        yield
+def round_trip(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Made once for the class's tests (the demo load and the import are
+    the slow part), rolled back after them; each test's own writes are
+    rolled back after it."""
+    path = tmp_path_factory.mktemp("exchange") / "archive.jsonl"
+    with built_once(django_db_blocker, lambda: export_then_import(path)) as made:
+        yield made
 
 
-# One xdist group: `make test` runs both on one worker, which loads the demo once.
-@pytest.mark.usefixtures("demo_with_subscriptions")
+# One xdist group: `make test` runs them on one worker, which makes the round trip once.
 @pytest.mark.xdist_group("exchange-demo")
 class TestOnTheDemoArchive:
-    def test_export_then_import_into_an_empty_database_restores_every_field(self, tmp_path):
-        before = snapshot()
-        assert Commentary.objects.filter(responds_to__isnull=False).exists()
-        assert all(before[name] for name in before), "the demo should fill every table"
-        path = tmp_path / "archive.jsonl"
-
-        call_command("export_archive", str(path), "--with-subscriptions", stdout=io.StringIO())
-        empty_the_database()
-        assert all(not rows for rows in snapshot().values())
-        out = io.StringIO()
-        call_command("import_archive", str(path), stdout=out)
-
+    def test_export_then_import_into_an_empty_database_restores_every_field(self, round_trip):
         after = snapshot()
         assert {name: len(rows) for name, rows in after.items()} == {
-            name: len(rows) for name, rows in before.items()
+            name: len(rows) for name, rows in round_trip.before.items()
         }
-        assert after == before
-        assert "Imported" in out.getvalue()
-        stored = dict(Commentary.objects.values_list("pk", "credits"))
-        assert stored == credits.work_out(stored)
+        assert after == round_trip.before
+        assert "Imported" in round_trip.output
 
-    def test_subscription_requests_stay_out_of_the_archive_unless_asked_for(self, tmp_path):
+    def test_the_archive_loader_leaves_every_piece_with_its_credits(self, round_trip):
+        from tests.commentaries.test_credits import assert_stored_credits_are_current
+
+        assert Commentary.objects.exclude(credits__bylines=[]).count() > 100
+        assert_stored_credits_are_current()
+
+    def test_the_archive_loader_leaves_every_piece_with_its_surroundings(self, round_trip):
+        from tests.commentaries.test_surroundings import assert_stored_surroundings_are_current
+
+        assert Commentary.objects.exclude(surroundings={}).count() > 100
+        assert_stored_surroundings_are_current()
+
+    def test_subscription_requests_stay_out_of_the_archive_unless_asked_for(
+        self, round_trip, tmp_path
+    ):
         path = tmp_path / "archive.jsonl"
         call_command("export_archive", str(path), stdout=io.StringIO())
         types = {json.loads(line)["type"] for line in path.read_text().splitlines()}
         assert "subscription_request" not in types
         assert {"series", "topic", "organization", "author", "commentary"} <= types
+        assert SubscriptionRequest.objects.exists()
 
 
 def test_import_refuses_a_database_that_already_has_content(tmp_path):

@@ -180,23 +180,6 @@ def test_the_wordpress_importer_leaves_every_piece_with_its_credits():
     assert_stored_credits_are_current()
 
 
-def test_the_archive_loader_leaves_every_piece_with_its_credits():
-    import io
-
-    from archive.exchange import read_archive, write_archive
-    from pacforum.demo import load_demo
-
-    load_demo()
-    stream = io.StringIO()
-    write_archive(stream)
-    from tests.archive.test_exchange import empty_the_database
-
-    empty_the_database()
-    read_archive(stream.getvalue().splitlines())
-    assert Commentary.objects.exclude(credits__bylines=[]).count() > 100
-    assert_stored_credits_are_current()
-
-
 def test_saving_a_piece_loaded_before_its_bylines_changed_keeps_its_credits(client):
     """A publish (or any whole save) of an instance that was loaded before a
     byline was added must not write back the credits it loaded."""

@@ -230,20 +230,3 @@ def test_the_wordpress_importer_leaves_every_piece_with_its_surroundings():
     assert Commentary.objects.published().count() > 1
     assert Commentary.objects.exclude(surroundings={}).exists()
     assert_stored_surroundings_are_current()
-
-
-def test_the_archive_loader_leaves_every_piece_with_its_surroundings():
-    import io
-
-    from archive.exchange import read_archive, write_archive
-    from pacforum.demo import load_demo
-
-    load_demo()
-    stream = io.StringIO()
-    write_archive(stream)
-    from tests.archive.test_exchange import empty_the_database
-
-    empty_the_database()
-    read_archive(stream.getvalue().splitlines())
-    assert Commentary.objects.exclude(surroundings={}).count() > 100
-    assert_stored_surroundings_are_current()
