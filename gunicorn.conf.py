@@ -1,11 +1,14 @@
 # gunicorn reads this file when started from the repository's top folder
-# (README, "Production"). The access log goes to stdout beside the
-# application's JSON lines; GUNICORN_ACCESS_LOG names a file instead, or "off".
-# Tokens, query values and addresses are redacted (pacforum/gunicorn_logging.py).
+# (README, "Production"). Its access log is off by default: the application
+# already logs one JSON line per request with the same fields, the request id
+# and the time taken (pacforum/requestlog.py), and a second line per request
+# costs every request its formatting. GUNICORN_ACCESS_LOG turns it on: "-" for
+# stdout, or a file. Tokens, query values and addresses are redacted
+# (pacforum/gunicorn_logging.py).
 import os
 
 logger_class = "pacforum.gunicorn_logging.RedactingLogger"
-_access_log = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+_access_log = os.environ.get("GUNICORN_ACCESS_LOG", "off")
 accesslog = None if _access_log == "off" else _access_log
 # Combined log format, plus the request id the application returns and the time taken.
 access_log_format = (

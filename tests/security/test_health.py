@@ -179,9 +179,29 @@ def test_every_response_carries_a_request_id_and_is_logged_once_with_status_and_
     assert record.status == 200
     assert record.path == "/healthz"
     assert record.duration_ms >= 0
+    assert record.bytes == len(response.content)
     line = JsonFormatter().format(record)
     assert "secret-value" not in line
     assert json.loads(line)["request_id"] == "req-12345678"
+
+
+@pytest.mark.django_db
+def test_the_request_line_carries_what_an_access_log_holds_with_tokens_redacted(client, caplog):
+    referer = "https://news.example.org/read?email=ana@example.org"
+    with caplog.at_level(logging.INFO, logger="pacforum.request"):
+        client.get(
+            "/healthz",
+            REMOTE_ADDR="203.0.113.9",
+            HTTP_REFERER=referer,
+            HTTP_USER_AGENT="Reader/1.0",
+        )
+    (record,) = [r for r in caplog.records if r.name == "pacforum.request"]
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["client"] == "203.0.113.9"
+    assert entry["method"] == "GET"
+    assert entry["user_agent"] == "Reader/1.0"
+    assert entry["referer"] == "https://news.example.org/read?email=[value]"
+    assert "ana@example.org" not in json.dumps(entry)
 
 
 @pytest.mark.django_db
