@@ -4,7 +4,7 @@ invalidation by cache key.
 Every page records the *cache keys* of what it shows (`page_shows`): the
 piece, its authors, its topics, the pieces it links, the listings it belongs
 to, and `site` (the navigation, on every page). Each key has a version in the
-cache, the time (ns) of its last change. A stored page keeps the versions its
+cache, the time (an integer of ns) of its last change. A stored page keeps the versions its
 keys had when it was built; it is fresh while every one of them is still
 current and its lifetime has not run out. A change calls `invalidate(*keys)`:
 that moves those keys' versions on, so exactly the pages that carry one of
@@ -120,7 +120,7 @@ def ensure_versions(keys, initial: int | None = None) -> dict[str, str] | None:
     versions = key_versions(keys)
     missing = [key for key, version in versions.items() if version is None]
     if missing:
-        first = str(initial if initial is not None else time.time_ns())
+        first = initial if initial is not None else time.time_ns()
         for key in missing:
             cache.add(KEY_VERSION.format(key=key), first, None)
         versions.update(key_versions(missing))
@@ -130,7 +130,7 @@ def ensure_versions(keys, initial: int | None = None) -> dict[str, str] | None:
 
 
 def _bump(keys) -> None:
-    version = str(time.time_ns())
+    version = time.time_ns()
     cache.set_many(dict.fromkeys(_version_keys(keys), version), None)
 
 
@@ -175,7 +175,7 @@ def invalidate(*keys: str) -> None:
 
 def versions_time(versions) -> float:
     """The time of the latest change among `versions` (a timestamp)."""
-    times = [int(v) for v in versions if v and v.isdigit()]
+    times = [int(v) for v in versions if v]
     return max(times) / 1e9 if times else time.time()
 
 
@@ -301,12 +301,13 @@ class Lookup:
 
 
 def _write_entry(digest, entry, timeout) -> None:
-    """Store an entry; in Redis with the names of its keys' versions beside
-    it, so `_read_entry` reads both in one round trip."""
+    """Store an entry; in Redis with its keys' versions listed beside it, so
+    `_read_entry` reads it and learns which of them changed in one round trip."""
     key = PAGE_KEY.format(digest=digest)
     backend = caches["default"]
     if isinstance(backend, FailSafeRedisCache):
-        backend.set_with_listed(key, entry, timeout, list(_version_keys(entry["keys"])))
+        listed = {KEY_VERSION.format(key=key): int(v) for key, v in entry["keys"].items()}
+        backend.set_with_listed(key, entry, timeout, listed)
     else:
         cache.set(key, entry, timeout)
 
@@ -318,13 +319,13 @@ def _read_entry(digest):
     backend = caches["default"]
     if not isinstance(backend, FailSafeRedisCache):
         return cache.get(page_key), None
-    entry, listed = backend.get_with_listed(page_key)
-    if listed is None or not isinstance(entry, dict) or "keys" not in entry:
+    entry, changed = backend.get_with_listed(page_key)
+    if changed is None or not isinstance(entry, dict) or "keys" not in entry:
         return entry, None
-    try:
-        return entry, {key: listed[KEY_VERSION.format(key=key)] for key in entry["keys"]}
-    except KeyError:  # listed for other keys (an entry stored without its listing)
+    current = {key: changed.pop(KEY_VERSION.format(key=key), v) for key, v in entry["keys"].items()}
+    if changed:  # listed for other keys than the entry's
         return entry, None
+    return entry, current
 
 
 def lookup(request, query=()) -> Lookup:
@@ -492,13 +493,15 @@ def _page_cache_query(urlconf, path) -> tuple | None:
 
 
 class PublicPageCacheMiddleware:
-    """Serve cached public pages before sessions, authentication and the view:
-    a request without a session cookie is anonymous, and any page stored
-    under its address was stored for an anonymous visitor. The address is
-    resolved only to learn which query parameters the page reads. On a miss
-    the `public_page` view builds the page, and the entry is stored here on
-    the way out, with every header the middleware below added. A stale page
-    is rebuilt by one request at a time; the others get the stale copy."""
+    """Serve cached public pages before every other middleware but the
+    request log (settings.MIDDLEWARE): a request without a session cookie is
+    anonymous, and any page stored under its address was stored for an
+    anonymous visitor. The address is resolved only to learn which query
+    parameters the page reads. On a miss the `public_page` view builds the
+    page, and the entry is stored here on the way out, with every header the
+    middleware below added (security headers, CSP, X-Frame-Options, …), so a
+    hit answers with them without running that middleware. A stale page is
+    rebuilt by one request at a time; the others get the stale copy."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -87,16 +87,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "pacforum.requestlog.RequestLogMiddleware",
+    # WordPress short links (/?p=68) are answered before the page cache, which
+    # keys the home page without its query string.
+    "wordpress.middleware.WordPressShortlinkMiddleware",
+    # Cached public pages for visitors without a session, before everything
+    # else: a hit is answered with the headers every middleware below gave the
+    # page when it was built (pacforum/pagecache.py).
+    "pacforum.pagecache.PublicPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "pacforum.security.PermissionsPolicyMiddleware",
     "pacforum.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # WordPress short links (/?p=68) are answered before the page cache, which
-    # keys the home page without its query string.
-    "wordpress.middleware.WordPressShortlinkMiddleware",
-    # Cached public pages for visitors without a session, before sessions and
-    # authentication (pacforum/pagecache.py).
-    "pacforum.pagecache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -12,8 +12,10 @@ import pytest
 from django.core.cache import cache, caches
 from django.test import override_settings
 
+from commentaries import cachekeys
 from commentaries.services import commentary_publish
 from commentaries.site_state import site_state
+from pacforum import pagecache
 from pacforum.cache import FailSafeRedisCache
 from tests.factories import (
     BylineFactory,
@@ -135,6 +137,40 @@ def test_a_warm_page_is_read_from_redis_in_one_round_trip(client, redis_cache, m
     assert len(sent) == 1, sent
     command = sent[0] if isinstance(sent[0], bytes) else b"".join(sent[0])
     assert b"EVALSHA" in command
+
+
+def test_redis_answers_which_listed_keys_changed_since_a_value_was_stored(redis_cache):
+    redis_cache.set_many({"version:a": 1, "version:b": 2})
+    redis_cache.set_with_listed("entry", {"page": "x"}, 60, {"version:a": 1, "version:b": 2})
+    assert redis_cache.get_with_listed("entry") == ({"page": "x"}, {})
+    redis_cache.set("version:b", 3)
+    assert redis_cache.get_with_listed("entry") == ({"page": "x"}, {"version:b": 3})
+    redis_cache.delete("version:a")
+    assert redis_cache.get_with_listed("entry") == (
+        {"page": "x"},
+        {"version:a": None, "version:b": 3},
+    )
+    assert redis_cache.get_with_listed("never-stored") == (None, None)
+
+
+def test_a_value_listed_with_no_keys_has_nothing_changed(redis_cache):
+    redis_cache.set_with_listed("alone", "value", 60, {})
+    assert redis_cache.get_with_listed("alone") == ("value", {})
+
+
+def test_only_keys_holding_integers_can_be_listed(redis_cache):
+    with pytest.raises(TypeError):
+        redis_cache.set_with_listed("entry", "value", 60, {"version:a": "1"})
+
+
+def test_a_page_is_stale_once_one_of_its_keys_changes_in_redis(client, redis_cache):
+    piece = CommentaryFactory(published=True, title="Checked in Redis")
+    url = piece.get_absolute_url()
+    assert client.get(url)["X-Cache"] == "miss"
+    assert client.get(url)["X-Cache"] == "hit"
+    pagecache.invalidate(cachekeys.piece(piece.pk))  # as a change to the piece does
+    assert client.get(url)["X-Cache"] == "miss"
+    assert client.get(url)["X-Cache"] == "hit"
 
 
 def test_a_page_whose_listing_is_lost_is_still_checked_against_its_keys(client, redis_cache):
