@@ -18,8 +18,8 @@ from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_date, parse_datetime
 
 from authors.models import Affiliation, Author, Organization
+from commentaries import surroundings
 from commentaries.models import Byline, Commentary, Series, TaggedCommentary, Topic
-from commentaries.surroundings import refresh_all
 from pacforum import pagecache
 from subscriptions.models import SubscriptionRequest
 
@@ -339,8 +339,11 @@ def read_archive(lines: Iterable[str]) -> dict[str, int]:
 
     Every cached page is made stale once, at the end (`pagecache.held`):
     bylines and topic links are bulk-inserted (no signals), and working out
-    the keys of each saved row would cost queries for nothing."""
-    with pagecache.held():
+    the keys of each saved row would cost queries for nothing. For the same
+    reason the derived data (neighbours and related pieces, credits, series
+    menus) is worked out once, at the end (`surroundings.deferred`), not
+    after each piece saved."""
+    with pagecache.held(), surroundings.deferred():
         return _read(lines)
 
 
@@ -384,7 +387,6 @@ def _read(lines):
     if not header_seen:
         raise ArchiveError("the archive is empty")
     importer.finish()
-    refresh_all()  # rows written in bulk: neighbours and related pieces, once
     return importer.counts
 
 

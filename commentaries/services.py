@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import numbering, readiness, surroundings
+from . import batching, numbering, readiness, surroundings
 from .models import Byline, Commentary, ReviewStep, Series, Topic
 from .rules import Action, Role, authorize, role_of
 
@@ -514,6 +514,8 @@ def topics_delete(*, topics) -> None:
         .distinct()
         .only("pk")
     )
-    for topic in topics:
-        topic.delete()
+    # The credits and menus of every piece that loses a topic, once.
+    with batching.batched():
+        for topic in topics:
+            topic.delete()
     surroundings.refresh(pieces=pieces, topic_ids=ids)

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from authors.models import Affiliation, Author, Organization
+from commentaries import batching
 from commentaries.models import Byline, Commentary, Series, TaggedCommentary, Topic
 from pacforum.demo import load_demo
 from subscriptions.models import SubscriptionRequest
@@ -71,8 +72,11 @@ def snapshot():
 
 
 def empty_the_database():
-    for model in CONTENT_MODELS:
-        model.objects.all().delete()
+    # As an editor's bulk delete in the admin does: the credits and menus of
+    # the pieces a byline or topic link is deleted from are worked out once.
+    with batching.batched():
+        for model in CONTENT_MODELS:
+            model.objects.all().delete()
 
 
 def build_demo_with_subscriptions():
