@@ -159,15 +159,21 @@ def validate_image_upload(upload):
 def _pixels_only(frame, image_format):
     """A copy of `frame` that carries its pixels and nothing else (no EXIF,
     ICC, text chunks or comments), turned upright from its EXIF orientation
-    and in a mode the format can store."""
-    frame = ImageOps.exif_transpose(frame) or frame
+    and in a mode the format can store. Copies only where nothing else
+    did: an upload may hold up to the pixel limit, and each copy of it is
+    that size again."""
+    original = frame
+    frame = ImageOps.exif_transpose(frame) or frame  # a new image (Pillow copies)
     if image_format == "JPEG":
-        frame = frame.convert("L" if frame.mode in ("1", "L", "I;16") else "RGB")
+        mode = "L" if frame.mode in ("1", "L", "I;16") else "RGB"
+        if frame.mode != mode:  # convert() to the same mode is one more copy
+            frame = frame.convert(mode)
     elif frame.mode == "P" and "transparency" in frame.info and image_format != "GIF":
         frame = frame.convert("RGBA")
     elif frame.mode not in ("1", "L", "LA", "P", "RGB", "RGBA"):
         frame = frame.convert("RGBA" if "A" in frame.getbands() else "RGB")
-    clean = frame.copy()
+    # The sequence iterator reuses one image object for every frame.
+    clean = frame.copy() if frame is original else frame
     transparency = frame.info.get("transparency") if clean.mode == "P" else None
     clean.info = {}
     if transparency is not None:

@@ -247,3 +247,21 @@ def test_uploads_are_served_with_content_disposition_and_nosniff(client, media, 
     assert "sandbox" in photo["Content-Security-Policy"]
     assert client.get("/media/../pacforum/settings.py").status_code in (400, 404)
     assert client.get("/media/%2e%2e/pacforum/settings.py").status_code in (400, 404)
+
+
+def test_cleaning_a_photo_copies_its_pixels_once(monkeypatch):
+    """An upload may hold up to the pixel limit: each copy of its pixels is
+    that much memory again."""
+    from pacforum.uploads import clean_image
+
+    copies = []
+    copy = Image.Image.copy
+
+    def counting(self):
+        copies.append(self.size)
+        return copy(self)
+
+    monkeypatch.setattr(Image.Image, "copy", counting)
+    cleaned = clean_image(ContentFile(jpeg_with_gps(), name="photo.jpg"))
+    assert len(copies) == 1
+    assert_clean_image(cleaned.read(), "JPEG")
