@@ -95,12 +95,8 @@ def work_out(piece_ids) -> dict[int, dict]:
 
 def _store(result: dict[int, dict]) -> int:
     stored = dict(Commentary.objects.filter(pk__in=list(result)).values_list("pk", "credits"))
-    changed = [
-        Commentary(pk=pk, credits=value)
-        for pk, value in result.items()
-        if pk in stored and stored[pk] != value
-    ]
-    Commentary.objects.bulk_update(changed, ["credits"], batch_size=1000)
+    changed = {pk: value for pk, value in result.items() if pk in stored and stored[pk] != value}
+    Commentary.objects.write_derived({pk: {"credits": value} for pk, value in changed.items()})
     return len(changed)
 
 
@@ -128,6 +124,17 @@ def refresh(piece_ids) -> int:
 def refresh_all() -> int:
     """Work out every piece's credits again; returns how many changed."""
     return _refresh_ids(Commentary.objects.values_list("pk", flat=True))
+
+
+def work_out_all() -> dict[int, dict]:
+    """Every piece's credits as they should be stored (reads only), 1,000
+    pieces at a time: for a bulk writer that stores them together with other
+    derived data (`Commentary.objects.write_derived`)."""
+    ids = sorted(Commentary.objects.values_list("pk", flat=True))
+    result = {}
+    for start in range(0, len(ids), 1000):
+        result.update(work_out(ids[start : start + 1000]))
+    return result
 
 
 # -- reading ---------------------------------------------------------------

@@ -1,10 +1,11 @@
+import json
 from datetime import datetime
 
 import reversion
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models import JSONField, Q, Value
 from django.db.models.functions import Now
 from django.utils import timezone
@@ -311,6 +312,41 @@ class CommentaryQuerySet(models.QuerySet):
 
     def in_series(self, series):
         return self.filter(series=series)
+
+    def write_derived(self, values: dict) -> None:
+        """Store derived JSON fields (`credits`, `surroundings`) of many
+        pieces: {pk: {field name: value}}, the same fields for every piece.
+        Like `bulk_update`, without signals. On PostgreSQL one UPDATE per
+        5,000 pieces joins the rows to the values sent as one JSON document
+        (`jsonb_to_recordset`): `bulk_update` builds a CASE of 1,000 branches
+        per statement, which took 44 of the 65 s of working out the credits
+        of 100,000 pieces. Writing two fields in one pass rewrites each row
+        (and its index entries) once instead of twice."""
+        if not values:
+            return
+        names = sorted(next(iter(values.values())))
+        fields = [Commentary._meta.get_field(name) for name in names]
+        if not all(isinstance(field, JSONField) for field in fields):
+            raise TypeError(f"{names} are not all JSON fields")
+        if connections[self.db].vendor != "postgresql":
+            pieces = [Commentary(pk=pk, **fields_of) for pk, fields_of in values.items()]
+            self.bulk_update(pieces, names, batch_size=1000)
+            return
+        table = Commentary._meta.db_table
+        assignments = ", ".join(f'"{field.column}" = new."{field.column}"' for field in fields)
+        columns = ", ".join(f'"{field.column}" jsonb' for field in fields)
+        rows = [
+            {"id": pk, **{field.column: fields_of[field.name] for field in fields}}
+            for pk, fields_of in values.items()
+        ]
+        with connections[self.db].cursor() as cursor:
+            for start in range(0, len(rows), 5000):
+                cursor.execute(
+                    f'UPDATE "{table}" AS piece SET {assignments} '  # noqa: S608
+                    f"FROM jsonb_to_recordset(%s::jsonb) AS new(id bigint, {columns}) "
+                    "WHERE piece.id = new.id",
+                    [json.dumps(rows[start : start + 5000])],
+                )
 
 
 class Commentary(SharedImageMixin, ChecksInOneQuery, TimestampedModel):

@@ -220,16 +220,20 @@ def as_if_published(commentary) -> dict:
     }
 
 
-def _store(result: dict[int, dict], stored: dict[int, dict]) -> int:
-    """Write the surroundings in `result` that differ from `stored`."""
-    changed = [
-        Commentary(pk=pk, surroundings=value)
-        for pk, value in result.items()
-        if stored.get(pk, {}) != value
-    ]
-    Commentary.objects.bulk_update(changed, ["surroundings"], batch_size=1000)
-    # bulk_update sends no signal: the pages of these pieces link others now.
-    cachekeys.surroundings_changed([piece.pk for piece in changed])
+def _store(result: dict[int, dict], stored: dict[int, dict], *, with_credits=None) -> int:
+    """Write the surroundings in `result` that differ from `stored` (and,
+    given, every piece's credits with them)."""
+    changed = {pk: value for pk, value in result.items() if stored.get(pk, {}) != value}
+    if with_credits is None:
+        values = {pk: {"surroundings": value} for pk, value in changed.items()}
+    else:
+        values = {
+            pk: {"surroundings": result.get(pk, {}), "credits": value}
+            for pk, value in with_credits.items()
+        }
+    Commentary.objects.write_derived(values)
+    # That sends no signal: the pages of these pieces link others now.
+    cachekeys.surroundings_changed(list(changed))
     return len(changed)
 
 
@@ -300,9 +304,24 @@ def refresh_all() -> int:
     changed."""
     from . import credits, menus
 
+    worked_out = work_out_all()
+    credits.refresh_all()
+    menus.refresh_all()
+    return store_all(worked_out)
+
+
+def work_out_all() -> tuple[dict, dict]:
+    """Every piece's surroundings as they should be, and as stored: reads
+    only. `store_all` writes those that differ; `refresh_all` does both."""
     stored = dict(Commentary.objects.values_list("pk", "surroundings"))
     result = {pk: {} for pk in stored}
     result.update(work_out())
-    credits.refresh_all()
-    menus.refresh_all()
-    return _store(result, stored)
+    return result, stored
+
+
+def store_all(worked_out: tuple[dict, dict], *, with_credits: dict | None = None) -> int:
+    """Write the surroundings `work_out_all` found changed; returns how many.
+    `with_credits` ({pk: credits}, `credits.work_out_all`) writes those in the
+    same pass, every row once, for a bulk writer whose rows all change."""
+    result, stored = worked_out
+    return _store(result, stored, with_credits=with_credits)

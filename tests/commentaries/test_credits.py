@@ -223,3 +223,18 @@ def test_a_batch_left_by_an_error_works_out_nothing():
         BylineFactory(commentary=piece, author=AuthorFactory(name="Ana Lee"))
         raise RuntimeError("the form failed")
     assert Commentary.objects.get(pk=piece.pk).credits["bylines"] == []
+
+
+def test_derived_data_of_many_pieces_is_written_in_one_statement(django_assert_num_queries):
+    pieces = CommentaryFactory.create_batch(3)
+    values = {
+        piece.pk: {
+            "credits": {"bylines": [], "topics": [{"id": n, "name": f"Topic {n}", "slug": f"t{n}"}]},
+            "surroundings": {"previous": None, "next": None, "related": [n]},
+        }
+        for n, piece in enumerate(pieces)
+    }
+    with django_assert_num_queries(1):
+        Commentary.objects.write_derived(values)
+    stored = Commentary.objects.filter(pk__in=values).values_list("pk", "credits", "surroundings")
+    assert {pk: {"credits": c, "surroundings": s} for pk, c, s in stored} == values
