@@ -115,6 +115,13 @@ def test_seed_bulk_on_two_connections_numbers_every_piece_once():
     for year in per_year:
         numbers = [number for y, number in ordered if y == year]
         assert numbers == sorted(numbers)
+    # The credits, worked out on a second connection, and the surroundings.
+    from tests.commentaries.test_credits import assert_stored_credits_are_current
+    from tests.commentaries.test_surroundings import assert_stored_surroundings_are_current
+
+    assert not pieces.filter(credits__bylines=[]).exists()
+    assert_stored_credits_are_current()
+    assert_stored_surroundings_are_current()
 
 
 def test_seeded_authors_are_filed_under_their_surnames_initial():
