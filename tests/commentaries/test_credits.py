@@ -229,7 +229,10 @@ def test_derived_data_of_many_pieces_is_written_in_one_statement(django_assert_n
     pieces = CommentaryFactory.create_batch(3)
     values = {
         piece.pk: {
-            "credits": {"bylines": [], "topics": [{"id": n, "name": f"Topic {n}", "slug": f"t{n}"}]},
+            "credits": {
+                "bylines": [],
+                "topics": [{"id": n, "name": f"Topic {n}", "slug": f"t{n}"}],
+            },
             "surroundings": {"previous": None, "next": None, "related": [n]},
         }
         for n, piece in enumerate(pieces)
