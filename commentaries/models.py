@@ -316,6 +316,8 @@ class CommentaryQuerySet(models.QuerySet):
     def write_derived(self, values: dict) -> None:
         """Store derived JSON fields (`credits`, `surroundings`) of many
         pieces: {pk: {field name: value}}, the same fields for every piece.
+        The pieces are named by their keys, not by this queryset's filters
+        (call it on the manager).
         Like `bulk_update`, without signals. On PostgreSQL one UPDATE per
         5,000 pieces joins the rows to the values sent as one JSON document
         (`jsonb_to_recordset`): `bulk_update` builds a CASE of 1,000 branches

@@ -4,8 +4,8 @@ invalidation by cache key.
 Every page records the *cache keys* of what it shows (`page_shows`): the
 piece, its authors, its topics, the pieces it links, the listings it belongs
 to, and `site` (the navigation, on every page). Each key has a version in the
-cache, the time (an integer of ns) of its last change. A stored page keeps the versions its
-keys had when it was built; it is fresh while every one of them is still
+cache, the time of its last change (an integer of ns). A stored page keeps
+the versions its keys had when it was built; it is fresh while every one of them is still
 current and its lifetime has not run out. A change calls `invalidate(*keys)`:
 that moves those keys' versions on, so exactly the pages that carry one of
 them go stale, and nothing else (docs/architecture.md, "Invalidation").
@@ -106,14 +106,14 @@ def _version_keys(keys) -> dict[str, str]:
     return {KEY_VERSION.format(key=key): key for key in keys}
 
 
-def key_versions(keys) -> dict[str, str | None]:
+def key_versions(keys) -> dict[str, int | None]:
     """{key: its current version, or None if the cache has none}: one round trip."""
     names = _version_keys(keys)
     found = cache.get_many(list(names)) if names else {}
     return {key: found.get(name) for name, key in names.items()}
 
 
-def ensure_versions(keys, initial: int | None = None) -> dict[str, str] | None:
+def ensure_versions(keys, initial: int | None = None) -> dict[str, int] | None:
     """{key: current version}, giving a key that has none (never changed, or
     forgotten by the cache) a first version, `initial` (ns) or now: a later
     change moves it on. None when the cache keeps nothing (no cache)."""
